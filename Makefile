@@ -1,0 +1,40 @@
+# Each target sets itself up from nothing in .venv (see scripts/setup.sh).
+SHELL := /bin/bash
+BIN := .venv/bin
+export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 HF_HUB_DISABLE_TELEMETRY=1 GRADIO_ANALYTICS_ENABLED=False ANONYMIZED_TELEMETRY=False
+
+.PHONY: install install-dev run index test test-fast bench load clean
+
+.venv/.installed: pyproject.toml scripts/setup.sh
+	scripts/setup.sh
+	touch $@
+
+.venv/.installed-dev: pyproject.toml scripts/setup.sh
+	scripts/setup.sh --dev
+	touch .venv/.installed $@
+
+install: .venv/.installed
+install-dev: .venv/.installed-dev
+
+## run: install, build the index if missing, prepare the local model, open the web page
+run: install
+	@test -f index/CURRENT || $(BIN)/tutor index
+	$(BIN)/tutor model prepare
+	$(BIN)/python app.py
+
+index: install
+	$(BIN)/tutor index
+
+## test: the whole suite, slow real-LLM tests included (what CI runs)
+test: install-dev
+	$(BIN)/python -m pytest
+
+test-fast: install-dev
+	$(BIN)/python -m pytest -m "not slow"
+
+## bench: quality and speed against baselines in the same run
+bench: install-dev
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf index data test-output benchmarks/results

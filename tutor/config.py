@@ -1,0 +1,82 @@
+"""Every setting in one typed object, read from TUTOR_* environment variables.
+
+Defaults run everything embedded and offline: local Chroma, the bundled embedding model,
+the local GGUF model. Pointing at servers is a matter of setting a URL.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# No library may reach for a model hub or phone home; set before any of them is imported.
+for _name, _value in {
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "HF_HUB_DISABLE_TELEMETRY": "1",
+    "GRADIO_ANALYTICS_ENABLED": "False",
+    "ANONYMIZED_TELEMETRY": "False",
+    "TOKENIZERS_PARALLELISM": "false",
+}.items():
+    os.environ.setdefault(_name, _value)
+
+LLMBackend = Literal["local", "openai", "extractive"]
+
+
+class Settings(BaseSettings):
+    """Configuration of one tutor process."""
+
+    model_config = SettingsConfigDict(env_prefix="TUTOR_", extra="ignore")
+
+    corpus_dir: Path = Path("corpus")
+    index_dir: Path = Path("index")
+    data_dir: Path = Path("data")
+    model_cache: Path = Field(default_factory=lambda: Path.home() / ".cache" / "institute-tutor")
+
+    # Chunking (a change here triggers a full re-index by itself).
+    chunk_tokens: int = 320
+    chunk_overlap_tokens: int = 48
+
+    # Vector store: embedded PersistentClient under index_dir unless a server URL is given.
+    chroma_url: str | None = None
+
+    # Retrieval.
+    retrieve_k: int = 5
+    rrf_k: int = 60
+
+    # Chat model.
+    llm: LLMBackend = "local"
+    openai_base_url: str | None = None
+    openai_model: str = "local-model"
+    openai_api_key: str = "not-needed"
+    llm_threads: int = 2
+    llm_context_tokens: int = 4096
+    llm_max_answer_tokens: int = 320
+    llm_timeout_s: float = 120.0
+
+    # Learners store: SQLite under data_dir unless a database URL is given.
+    database_url: str | None = None
+
+    # Web app.
+    host: str = "127.0.0.1"
+    port: int = 7860
+    admin_password: str | None = None
+    auth_users: str | None = None  # "alice:pw,bob:pw" turns on password sign-in
+    max_question_chars: int = 2000
+    concurrency_limit: int = 1
+
+    @property
+    def index_pointer(self) -> Path:
+        """File naming the live index generation (flipped atomically on re-index)."""
+        return self.index_dir / "CURRENT"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (tests build their own Settings instead)."""
+    return Settings()

@@ -1,0 +1,171 @@
+"""Hybrid search: dense (Chroma) + BM25, fused by reciprocal rank fusion, then de-duplicated
+and diversified across documents.
+
+Dense vectors catch paraphrases; BM25 catches exact names and figures ("€2,250", "TLP") that a
+small embedding model blurs. RRF needs no score calibration between the two.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from functools import cached_property
+
+import bm25s
+import numpy as np
+
+from tutor.chunking import Chunk
+from tutor.config import Settings
+from tutor.embeddings import get_embeddings
+from tutor.index import (
+    IndexMissing,
+    chroma_client,
+    collection_name,
+    current_generation,
+    keyword_tokens,
+    load_chunks,
+)
+
+CANDIDATES = 30  # per retriever, before fusion
+NEAR_DUPLICATE_COSINE = 0.95
+PER_DOCUMENT_FIRST_PASS = 2
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One ranked result; `to_dict` is the JSON contract of `tutor search --json`."""
+
+    rank: int
+    chunk: Chunk
+    score: float  # fused RRF score
+    similarity: float = 0.0  # dense cosine to the query: how close the evidence really is
+
+    def to_dict(self) -> dict:
+        c = self.chunk
+        return {
+            "rank": self.rank,
+            "chunk_id": c.chunk_id,
+            "doc_id": c.doc_id,
+            "title": c.title,
+            "section": c.section,
+            "kind": c.kind,
+            "text": c.text,
+            "score": round(self.score, 6),
+        }
+
+
+class IndexGeneration:
+    """One opened, immutable index generation."""
+
+    def __init__(self, settings: Settings, generation: str) -> None:
+        folder = settings.index_dir / generation
+        if not (folder / "manifest.json").exists():
+            raise IndexMissing(settings.index_dir)
+        self.name = generation
+        self.chunks = load_chunks(folder)
+        self.vectors = np.load(folder / "vectors.npy")
+        self.position = {c.chunk_id: i for i, c in enumerate(self.chunks)}
+        self.kinds = np.array([c.kind for c in self.chunks])
+        self.doc_ids = np.array([c.doc_id for c in self.chunks])
+        self.keyword_index = bm25s.BM25.load(str(folder / "bm25"))
+        client = chroma_client(settings, folder)
+        self.collection = client.get_collection(collection_name(settings, generation), embedding_function=None)
+
+    @cached_property
+    def vocabulary(self) -> set[str]:
+        """Every lower-case word of the indexed text: tells typos and foreign topics apart."""
+        return {w for c in self.chunks for w in re.findall(r"[a-z][a-z'’\-]*", c.embed_text.lower())}
+
+    def dense(self, vector: np.ndarray, n: int, kind: str | None, doc_id: str | None) -> list[int]:
+        """Positions of the nearest chunks by cosine similarity."""
+        filters = [{"kind": kind}] if kind else []
+        filters += [{"doc_id": doc_id}] if doc_id else []
+        where = filters[0] if len(filters) == 1 else {"$and": filters} if filters else None
+        result = self.collection.query(
+            query_embeddings=[vector], n_results=min(n, len(self.chunks)), where=where, include=[]
+        )
+        return [self.position[i] for i in result["ids"][0] if i in self.position]
+
+    def keyword(self, query: str, n: int, kind: str | None, doc_id: str | None) -> list[int]:
+        """Positions of the best BM25 matches (only those sharing a word with the query)."""
+        tokens = [t for t in keyword_tokens(query) if t in self.keyword_index.vocab_dict]
+        if not tokens:
+            return []
+        scores = self.keyword_index.get_scores(tokens)
+        if kind:
+            scores = np.where(self.kinds == kind, scores, 0.0)
+        if doc_id:
+            scores = np.where(self.doc_ids == doc_id, scores, 0.0)
+        n = min(n, len(scores))
+        top = np.argpartition(-scores, n - 1)[:n]
+        return [int(i) for i in top[np.argsort(-scores[top])] if scores[i] > 0]
+
+
+def reciprocal_rank_fusion(rankings: list[list[int]], k: int) -> list[tuple[int, float]]:
+    """Σ 1/(k + rank) over the rankings, best first."""
+    scores: dict[int, float] = {}
+    for ranking in rankings:
+        for rank, position in enumerate(ranking, start=1):
+            scores[position] = scores.get(position, 0.0) + 1.0 / (k + rank)
+    return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+
+
+def select_diverse(
+    fused: list[tuple[int, float]], vectors: np.ndarray, chunks: list[Chunk], k: int
+) -> list[tuple[int, float]]:
+    """Drop near-duplicates of better results; prefer spreading the top k across documents."""
+    kept: list[tuple[int, float]] = []
+    for position, score in fused:
+        if all(float(vectors[position] @ vectors[p]) < NEAR_DUPLICATE_COSINE for p, _ in kept):
+            kept.append((position, score))
+    first, deferred, per_doc = [], [], {}
+    for position, score in kept:
+        doc = chunks[position].doc_id
+        per_doc[doc] = per_doc.get(doc, 0) + 1
+        (first if per_doc[doc] <= PER_DOCUMENT_FIRST_PASS else deferred).append((position, score))
+    chosen = (first + deferred)[:k]
+    return sorted(chosen, key=lambda item: -item[1])
+
+
+class HybridRetriever:
+    """Searches the live index; follows the pointer to a new generation after a re-index."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._lock = threading.Lock()
+        self._generation: IndexGeneration | None = None
+
+    def generation(self) -> IndexGeneration:
+        """The live generation, reopened when `tutor index` has flipped the pointer."""
+        live = current_generation(self.settings)
+        if live is None:
+            raise IndexMissing(self.settings.index_dir)
+        with self._lock:
+            if self._generation is None or self._generation.name != live:
+                self._generation = IndexGeneration(self.settings, live)
+            return self._generation
+
+    def search(self, query: str, k: int = 5, kind: str | None = None, doc_id: str | None = None) -> list[SearchHit]:
+        """The k best chunks for `query`, best first."""
+        query = " ".join(query.split())
+        if not query or k <= 0:
+            return []
+        index = self.generation()
+        vector = get_embeddings().encode([query])[0]
+        fused = reciprocal_rank_fusion(
+            [index.dense(vector, CANDIDATES, kind, doc_id), index.keyword(query, CANDIDATES, kind, doc_id)],
+            self.settings.rrf_k,
+        )
+        chosen = select_diverse(fused, index.vectors, index.chunks, k)
+        return [
+            SearchHit(rank=r, chunk=index.chunks[p], score=s, similarity=float(index.vectors[p] @ vector))
+            for r, (p, s) in enumerate(chosen, start=1)
+        ]
+
+
+def open_retriever(settings: Settings) -> HybridRetriever:
+    """A retriever over `settings.index_dir`; raises IndexMissing when nothing is built yet."""
+    retriever = HybridRetriever(settings)
+    retriever.generation()
+    return retriever
