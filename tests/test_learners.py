@@ -1,0 +1,263 @@
+"""The learner store against a real SQLite file: history, profiles, isolation, forgetting, concurrency."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from tutor.config import Settings
+from tutor.learners import LearnerStore, database_path, validate_learner_id
+
+TABLES = ("learners", "turns", "topic_visits", "feedback")
+HOSTILE_IDS = ["../../etc", "x'; DROP TABLE turns;--", "a" * 10_000, "", "   ", "alice\nbob", "bob/../x", None]
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path / "data")
+
+
+@pytest.fixture
+def store(settings: Settings) -> LearnerStore:
+    return LearnerStore(settings)
+
+
+def row_counts(settings: Settings) -> dict[str, int]:
+    with sqlite3.connect(database_path(settings)) as db:
+        return {table: db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] for table in TABLES}
+
+
+def ask(store: LearnerStore, learner: str, question: str, topics=("events",), now: float | None = None):
+    citations = [{"n": 1, "chunk_id": "c1", "doc_id": "the-value-of-hackathons", "title": "The Value of Hackathons"}]
+    return store.record_turn(learner, question, f"answer to {question}", "answer", citations, list(topics), now=now)
+
+
+# --- record, history, profile ----------------------------------------------------------------
+
+
+def test_record_turn_round_trips_through_history(store):
+    turn = ask(store, "alice", "What is a hackathon?", now=100.0)
+    assert turn.id > 0 and turn.learner_id == "alice" and turn.created == 100.0
+    [stored] = store.history("alice")
+    assert stored == turn
+    assert stored.citations[0]["doc_id"] == "the-value-of-hackathons"
+    assert stored.topics == ["events"]
+
+
+def test_history_is_oldest_first_and_keeps_the_last_turns(store):
+    for i in range(5):
+        ask(store, "alice", f"question {i}", now=100.0 + i)
+    assert [t.question for t in store.history("alice")] == [f"question {i}" for i in range(5)]
+    assert [t.question for t in store.history("alice", limit=2)] == ["question 3", "question 4"]
+    assert store.history("alice", limit=0) == []
+
+
+def test_profile_of_unknown_learner_is_empty_and_creates_nothing(store, settings):
+    profile = store.profile("nobody")
+    assert (profile.level, profile.level_source, profile.turns, profile.topics) == ("intermediate", "inferred", 0, {})
+    assert store.list_learners() == []
+    assert row_counts(settings)["learners"] == 0
+
+
+def test_profile_counts_topics_with_last_time(store):
+    ask(store, "alice", "q1", topics=["events", "career-services"], now=10.0)
+    ask(store, "alice", "q2", topics=["events", "events"], now=20.0)
+    ask(store, "alice", "q3", topics=["cybersecurity"], now=30.0)
+    profile = store.profile("alice")
+    assert profile.turns == 3
+    assert profile.topics == {
+        "events": {"count": 2, "last": 20.0},
+        "career-services": {"count": 1, "last": 10.0},
+        "cybersecurity": {"count": 1, "last": 30.0},
+    }
+    assert profile.explored == {"events": 2, "career-services": 1, "cybersecurity": 1}
+    assert profile.created == 10.0
+
+
+def test_level_is_inferred_from_questions(store):
+    ask(store, "alice", "What is a hackathon? I'm new here.")
+    assert store.profile("alice").level == "intermediate"  # one question is not enough
+    ask(store, "alice", "Can you explain it in simple words?")
+    assert store.profile("alice").level == "beginner"
+    for question in ["How do MLOps pipelines cut inference costs?", "How does governance fit MLOps?"] * 3:
+        ask(store, "alice", question)
+    profile = store.profile("alice")
+    assert (profile.level, profile.level_source) == ("advanced", "inferred")
+
+
+def test_set_level_sticks_against_inference(store):
+    store.set_level("bob", "advanced")
+    for question in ["What is AI? I'm new.", "Please explain simply.", "What is a degree?"]:
+        ask(store, "bob", question)
+    profile = store.profile("bob")
+    assert (profile.level, profile.level_source) == ("advanced", "set")
+    with pytest.raises(ValueError, match="unknown level"):
+        store.set_level("bob", "expert")
+    assert store.profile("bob").level == "advanced"
+
+
+def test_preferences_merge(store):
+    store.set_preferences("alice", language="en")
+    store.set_preferences("alice", show_sources=True)
+    assert store.profile("alice").preferences == {"language": "en", "show_sources": True}
+
+
+def test_a_failed_record_writes_nothing(store, settings):
+    with pytest.raises(TypeError):
+        store.record_turn("alice", "q", "a", "answer", [{"bad": object()}], ["events"])
+    assert row_counts(settings) == dict.fromkeys(TABLES, 0)
+
+
+# --- feedback and isolation ------------------------------------------------------------------
+
+
+def test_feedback_is_listed_with_its_turn_and_can_be_changed(store):
+    turn = ask(store, "alice", "When is OPIT Hackathon 2026?")
+    store.add_feedback("alice", turn.id, -1, "missing the date")
+    store.add_feedback("alice", turn.id, 1, " better now ")
+    [item] = store.list_feedback()
+    assert item["learner_id"] == "alice" and item["turn_id"] == turn.id
+    assert (item["rating"], item["comment"]) == (1, "better now")
+    assert item["question"] == turn.question and item["answer"] == turn.answer
+    assert item["citations"] == turn.citations and item["created"] > 0
+    with pytest.raises(ValueError):
+        store.add_feedback("alice", turn.id, 0)
+
+
+def test_learners_never_see_each_other(store):
+    a = ask(store, "alice", "alice's private question", topics=["cybersecurity"])
+    b = ask(store, "bob", "bob's private question", topics=["events"])
+    assert [t.question for t in store.history("bob")] == ["bob's private question"]
+    assert set(store.profile("bob").topics) == {"events"}
+    with pytest.raises(PermissionError):
+        store.add_feedback("alice", b.id, -1, "rating someone else's turn")
+    with pytest.raises(PermissionError):
+        store.add_feedback("alice", 999_999, 1)
+    store.add_feedback("alice", a.id, 1)
+    assert [(f["learner_id"], f["turn_id"]) for f in store.list_feedback()] == [("alice", a.id)]
+
+
+def test_list_learners_reports_turns_level_and_last_seen(store):
+    ask(store, "alice", "q1", now=10.0)
+    ask(store, "alice", "q2", now=50.0)
+    ask(store, "bob", "q1", now=30.0)
+    assert store.list_learners() == [
+        {"id": "alice", "turns": 2, "level": "intermediate", "last_seen": 50.0},
+        {"id": "bob", "turns": 1, "level": "intermediate", "last_seen": 30.0},
+    ]
+
+
+def test_forget_removes_every_trace_and_spares_others(store, settings):
+    for learner in ("alice", "bob"):
+        turn = ask(store, learner, f"{learner} asks", topics=["events", "cybersecurity"])
+        store.add_feedback(learner, turn.id, 1)
+    store.set_preferences("alice", language="en")
+    before = row_counts(settings)
+    deleted = store.forget("alice")
+    assert deleted == 1 + 1 + 2 + 1  # learner, turn, two topics, feedback
+    with sqlite3.connect(database_path(settings)) as db:
+        for table in TABLES:
+            column = "id" if table == "learners" else "learner_id"
+            assert db.execute(f"SELECT COUNT(*) FROM {table} WHERE {column} = ?", ("alice",)).fetchone()[0] == 0
+    assert sum(before.values()) - sum(row_counts(settings).values()) == deleted
+    assert store.history("alice") == [] and store.profile("alice").turns == 0
+    assert [t.question for t in store.history("bob")] == ["bob asks"]
+    assert [f["learner_id"] for f in store.list_feedback()] == ["bob"]
+    assert store.forget("alice") == 0
+
+
+# --- learner ids -----------------------------------------------------------------------------
+
+
+def test_valid_ids_are_stripped_and_accepted():
+    assert validate_learner_id("  Ada Lovelace ") == "Ada Lovelace"
+    assert validate_learner_id("ada.l_1-x@opit.eu") == "ada.l_1-x@opit.eu"
+    assert validate_learner_id("a" * 64) == "a" * 64
+    with pytest.raises(ValueError, match="1 to 64"):
+        validate_learner_id("a" * 65)
+
+
+@pytest.mark.parametrize("hostile", HOSTILE_IDS, ids=repr)
+def test_hostile_ids_are_rejected_everywhere_and_nothing_is_written(store, settings, tmp_path, hostile):
+    calls = [
+        lambda: ask(store, hostile, "q"),
+        lambda: store.history(hostile),
+        lambda: store.profile(hostile),
+        lambda: store.set_level(hostile, "beginner"),
+        lambda: store.set_preferences(hostile, language="en"),
+        lambda: store.add_feedback(hostile, 1, 1),
+        lambda: store.forget(hostile),
+    ]
+    for call in calls:
+        with pytest.raises(ValueError, match="learner id"):
+            call()
+    assert row_counts(settings) == dict.fromkeys(TABLES, 0)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data"]
+    database = database_path(settings).name
+    assert {p.name for p in settings.data_dir.iterdir()} <= {database, f"{database}-wal", f"{database}-shm"}
+
+
+# --- durability and concurrency --------------------------------------------------------------
+
+
+def test_data_survives_a_restart_in_wal_mode(settings):
+    first = LearnerStore(settings)
+    turn = ask(first, "alice", "Who leads the MSc in Cybersecurity?", topics=["cybersecurity"])
+    first.set_level("alice", "beginner")
+    del first
+    second = LearnerStore(settings)
+    assert second.history("alice") == [turn]
+    assert second.profile("alice").level == "beginner"
+    with sqlite3.connect(database_path(settings)) as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_concurrent_writes_from_threads_lose_nothing(store):
+    threads, turns = 8, 20
+    start = threading.Barrier(threads)
+    errors: list[BaseException] = []
+
+    def work(n: int) -> None:
+        start.wait()
+        try:
+            for i in range(turns):
+                ask(store, "shared", f"thread {n} turn {i}", topics=["events"])
+                ask(store, f"own {n}", f"turn {i}", topics=["events"])
+        except BaseException as error:  # surfaced below: a thread's exception is otherwise lost
+            errors.append(error)
+
+    workers = [threading.Thread(target=work, args=(n,)) for n in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert errors == []
+    questions = [t.question for t in store.history("shared", limit=10_000)]
+    assert sorted(questions) == sorted(f"thread {n} turn {i}" for n in range(threads) for i in range(turns))
+    assert store.profile("shared").topics["events"]["count"] == threads * turns
+    assert all(store.profile(f"own {n}").turns == turns for n in range(threads))
+
+
+def test_concurrent_writes_from_processes_lose_nothing(settings):
+    script = (
+        "import sys\n"
+        "from tutor.config import Settings\n"
+        "from tutor.learners import LearnerStore\n"
+        "store = LearnerStore(Settings(data_dir=sys.argv[1]))\n"
+        "for i in range(20):\n"
+        "    store.record_turn('shared', f'{sys.argv[2]} {i}', 'a', 'answer', [], ['events'])\n"
+    )
+    root = Path(__file__).resolve().parents[1]
+    processes = [
+        subprocess.Popen([sys.executable, "-c", script, str(settings.data_dir), f"process {n}"], cwd=root)
+        for n in range(3)
+    ]
+    assert [process.wait(timeout=120) for process in processes] == [0, 0, 0]
+    store = LearnerStore(settings)
+    assert store.profile("shared").turns == 60
+    assert store.profile("shared").topics["events"]["count"] == 60
