@@ -29,7 +29,8 @@ from tutor.index import (
 
 CANDIDATES = 30  # per retriever, before fusion
 NEAR_DUPLICATE_COSINE = 0.95
-PER_DOCUMENT_FIRST_PASS = 2
+FREE_PER_DOCUMENT = 3  # a focused question may well need three chunks of one article
+SAME_DOCUMENT_DISCOUNT = 0.6  # per further chunk of that document
 
 
 @dataclass(frozen=True)
@@ -102,30 +103,39 @@ class IndexGeneration:
         return [int(i) for i in top[np.argsort(-scores[top])] if scores[i] > 0]
 
 
-def reciprocal_rank_fusion(rankings: list[list[int]], k: int) -> list[tuple[int, float]]:
-    """Σ 1/(k + rank) over the rankings, best first."""
+def reciprocal_rank_fusion(
+    rankings: list[list[int]], k: int, weights: list[float] | None = None
+) -> list[tuple[int, float]]:
+    """Σ weight/(k + rank) over the rankings, best first."""
     scores: dict[int, float] = {}
-    for ranking in rankings:
+    for ranking, weight in zip(rankings, weights or [1.0] * len(rankings)):
         for rank, position in enumerate(ranking, start=1):
-            scores[position] = scores.get(position, 0.0) + 1.0 / (k + rank)
+            scores[position] = scores.get(position, 0.0) + weight / (k + rank)
     return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+
+
+def document_discount(already_chosen: int) -> float:
+    """1 for a document's first FREE_PER_DOCUMENT chunks, then a growing discount."""
+    return SAME_DOCUMENT_DISCOUNT ** max(0, already_chosen - FREE_PER_DOCUMENT + 1)
 
 
 def select_diverse(
     fused: list[tuple[int, float]], vectors: np.ndarray, chunks: list[Chunk], k: int
 ) -> list[tuple[int, float]]:
-    """Drop near-duplicates of better results; prefer spreading the top k across documents."""
-    kept: list[tuple[int, float]] = []
-    for position, score in fused:
-        if all(float(vectors[position] @ vectors[p]) < NEAR_DUPLICATE_COSINE for p, _ in kept):
-            kept.append((position, score))
-    first, deferred, per_doc = [], [], {}
-    for position, score in kept:
-        doc = chunks[position].doc_id
+    """Greedy pick: drop near-duplicates of better results, and discount each further chunk of
+    a document already chosen, so other documents get a chance without burying the best one."""
+    pool = list(fused)
+    chosen: list[tuple[int, float]] = []
+    per_doc: dict[str, int] = {}
+    while pool and len(chosen) < k:
+        best = max(pool, key=lambda item: item[1] * document_discount(per_doc.get(chunks[item[0]].doc_id, 0)))
+        pool.remove(best)
+        if any(float(vectors[best[0]] @ vectors[p]) >= NEAR_DUPLICATE_COSINE for p, _ in chosen):
+            continue
+        chosen.append(best)
+        doc = chunks[best[0]].doc_id
         per_doc[doc] = per_doc.get(doc, 0) + 1
-        (first if per_doc[doc] <= PER_DOCUMENT_FIRST_PASS else deferred).append((position, score))
-    chosen = (first + deferred)[:k]
-    return sorted(chosen, key=lambda item: -item[1])
+    return chosen
 
 
 class HybridRetriever:
@@ -156,6 +166,7 @@ class HybridRetriever:
         fused = reciprocal_rank_fusion(
             [index.dense(vector, CANDIDATES, kind, doc_id), index.keyword(query, CANDIDATES, kind, doc_id)],
             self.settings.rrf_k,
+            [1.0, self.settings.keyword_weight],
         )
         chosen = select_diverse(fused, index.vectors, index.chunks, k)
         return [
