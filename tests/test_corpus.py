@@ -10,7 +10,7 @@ import pytest
 from tutor.corpus import (
     BULLET,
     FOOTER_START,
-    import_pages,
+    import_files,
     is_heading,
     load_documents,
     paragraph_key,
@@ -47,7 +47,7 @@ def content_paragraphs(page: Path) -> list[str]:
 @pytest.fixture(scope="module")
 def imported(tmp_path_factory: pytest.TempPathFactory) -> Path:
     corpus_dir = tmp_path_factory.mktemp("imported") / "corpus"
-    report = import_pages(seed_pages(), corpus_dir)
+    report = import_files(seed_pages(), corpus_dir)
     assert not report.problems
     return corpus_dir
 
@@ -81,20 +81,20 @@ def test_boilerplate_is_stripped(imported: Path) -> None:
 
 def test_reimport_changes_nothing(imported: Path) -> None:
     before = article_texts(imported)
-    report = import_pages(seed_pages(), imported)
+    report = import_files(seed_pages(), imported)
     assert report.pages_added == [] and report.written == [] and report.removed == []
     assert article_texts(imported) == before
 
 
 def test_result_does_not_depend_on_page_order(tmp_path: Path, imported: Path) -> None:
     for page in reversed(seed_pages()):
-        import_pages([page], tmp_path / "corpus")
+        import_files([page], tmp_path / "corpus")
     assert article_texts(tmp_path / "corpus") == article_texts(imported)
 
 
 def test_committed_corpus_is_what_import_produces(tmp_path: Path) -> None:
     shutil.copytree(CORPUS, tmp_path / "corpus")
-    report = import_pages([], tmp_path / "corpus")
+    report = import_files([], tmp_path / "corpus")
     assert report.written == [] and report.removed == [], "corpus/articles is stale: run `tutor corpus import`"
 
 
@@ -104,7 +104,7 @@ def test_bad_pages_are_reported_by_name_and_the_rest_imported(tmp_path: Path) ->
     (bad / "empty.txt").write_text("   \n")
     (bad / "binary.txt").write_bytes(b"\x89PNG\x00\x00\x01")
     (bad / "latin1.txt").write_bytes("Caf\xe9 cr\xe8me".encode("latin-1"))
-    report = import_pages([*sorted(bad.iterdir()), seed_pages()[0]], tmp_path / "corpus")
+    report = import_files([*sorted(bad.iterdir()), seed_pages()[0]], tmp_path / "corpus")
     messages = {p.path.name: p.message for p in report.problems}
     assert set(messages) == {"empty.txt", "binary.txt", "latin1.txt"}
     assert "UTF-8" in messages["latin1.txt"] and "binary" in messages["binary.txt"]
@@ -145,3 +145,27 @@ def test_heading_detection(line: str, expected: bool) -> None:
 def test_paragraph_key_ignores_bullets_case_and_spacing() -> None:
     assert paragraph_key("  • Career Coaching:  Students") == paragraph_key("- career coaching: students")
     assert BULLET.sub("", "  1. Internships.") == "Internships."
+
+
+def test_markdown_articles_are_added_under_their_id_and_survive_page_imports(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    import_files(seed_pages()[:1], corpus)
+    (tmp_path / "upload").mkdir()
+    upload = tmp_path / "upload" / "..evil name; rm -rf.md"
+    upload.write_text("---\nid: open-day\ntitle: Open Day\n---\nOPIT holds an open day online.\n")
+    report = import_files([upload], corpus)
+    assert report.documents_added == ["open-day"] and (corpus / "articles" / "open-day.md").exists()
+    import_files(seed_pages()[1:], corpus)
+    assert (corpus / "articles" / "open-day.md").exists(), "page imports never delete hand-added articles"
+
+
+def test_hostile_markdown_is_rejected(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    bad_id = tmp_path / "a.md"
+    bad_id.write_text("---\nid: ../../etc/passwd\ntitle: x\n---\nbody\n")
+    huge = tmp_path / "huge.txt"
+    huge.write_text("word " * 600_000)
+    report = import_files([bad_id, huge], corpus)
+    assert {p.path.name for p in report.problems} == {"a.md", "huge.txt"}
+    assert "too large" in next(p.message for p in report.problems if p.path.name == "huge.txt")
+    assert not list(tmp_path.rglob("passwd*"))

@@ -8,6 +8,7 @@ so the result does not depend on the order pages arrived in, and re-importing is
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from dataclasses import dataclass, field
@@ -29,6 +30,8 @@ DATE_LINE = re.compile(r"^([A-Z][a-z]{2}) (\d{1,2}), (\d{4})(?: (\d+) min read)?
 BULLET = re.compile(r"^\s*(?:[•\-*]|\d+\.)\s+")
 AUTHOR_LINE = re.compile(r"^By ([A-Z][\w.'-]+(?: [A-Z][\w.'-]+){0,3})$")
 MIN_KEY_CHARS = 60  # paragraphs shorter than this are too generic to identify an article
+MAX_FILE_BYTES = 2 * 1024 * 1024  # a scraped page or article is a few dozen KB
+DOCUMENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,119}")
 
 
 class CorpusError(Exception):
@@ -77,9 +80,10 @@ class Segment:
 
 @dataclass
 class ImportReport:
-    """What `import_pages` changed."""
+    """What an import changed."""
 
     pages_added: list[str] = field(default_factory=list)
+    documents_added: list[str] = field(default_factory=list)  # Markdown files taken as they are
     written: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
@@ -91,6 +95,9 @@ class ImportReport:
 
 def read_text_file(path: Path) -> str:
     """Read a UTF-8 text file, or raise CorpusError saying why it is unusable."""
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise CorpusError(f"too large ({size / 1024 / 1024:.1f} MB; the limit is {MAX_FILE_BYTES // 1024 // 1024} MB)")
     data = path.read_bytes()
     if not data.strip():
         raise CorpusError("empty file")
@@ -351,20 +358,33 @@ def unique_id(base: str, taken: dict) -> str:
     return candidate
 
 
-def copy_pages(paths: list[Path], pages_dir: Path, report: ImportReport) -> None:
-    """Copy readable pages into the corpus; identical copies are skipped."""
+def copy_page(path: Path, pages_dir: Path, report: ImportReport) -> None:
+    """Copy a (validated) page into the corpus under a safe name; an identical copy is skipped."""
     pages_dir.mkdir(parents=True, exist_ok=True)
-    for path in paths:
-        try:
-            read_text_file(path)
-        except (CorpusError, OSError) as exc:
-            report.problems.append(Problem(path, str(exc)))
-            continue
-        target = pages_dir / safe_name(path.name)
-        if target.exists() and target.read_bytes() == path.read_bytes():
-            continue
-        shutil.copyfile(path, target)
-        report.pages_added.append(target.name)
+    target = pages_dir / safe_name(path.name)
+    if target.exists() and target.read_bytes() == path.read_bytes():
+        return
+    shutil.copyfile(path, target)
+    report.pages_added.append(target.name)
+
+
+def add_document(path: Path, corpus_dir: Path) -> str:
+    """Take a Markdown article as it is, stored under its front-matter id (never under the
+    file's own name, which may be hostile); returns the id."""
+    document = load_document(path, "article")
+    if not DOCUMENT_ID.fullmatch(document.id):
+        raise CorpusError("the id may only contain letters, digits, '.', '_' and '-' (at most 120)")
+    existing = {d.id: d.path for d in load_documents(corpus_dir)[0]}
+    target = corpus_dir / "articles" / f"{document.id}.md"
+    if document.id in existing and existing[document.id].resolve() != target.resolve():
+        raise CorpusError(f"id '{document.id}' is already used by {existing[document.id].name}")
+    if document.meta.get("origin_pages"):
+        raise CorpusError("origin_pages is reserved for articles generated from pages")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.tmp")
+    shutil.copyfile(path, tmp)
+    os.replace(tmp, target)
+    return document.id
 
 
 def safe_name(name: str) -> str:
@@ -381,10 +401,33 @@ def curated_title(path: Path) -> str | None:
         return None
 
 
-def import_pages(paths: list[Path], corpus_dir: Path) -> ImportReport:
-    """Copy pages into `corpus/pages/` and regenerate `corpus/articles/` from all pages."""
+def import_files(paths: list[Path], corpus_dir: Path) -> ImportReport:
+    """Add scraped pages (any text file) and Markdown articles (`.md`) to the corpus, then
+    regenerate the page-made articles from all pages. Bad files are reported, never fatal."""
     report = ImportReport()
-    copy_pages(paths, corpus_dir / "pages", report)
+    for path in paths:
+        try:
+            read_text_file(path)
+            if path.suffix.lower() == ".md":
+                report.documents_added.append(add_document(path, corpus_dir))
+            else:
+                copy_page(path, corpus_dir / "pages", report)
+        except (CorpusError, OSError) as exc:
+            report.problems.append(Problem(path, str(exc)))
+    regenerate_articles(corpus_dir, report)
+    return report
+
+
+def is_generated(path: Path) -> bool:
+    """Made from pages by import (has origin_pages), as opposed to added by hand."""
+    try:
+        return bool(parse_front_matter(read_text_file(path))[0].get("origin_pages"))
+    except (CorpusError, OSError):
+        return False
+
+
+def regenerate_articles(corpus_dir: Path, report: ImportReport) -> None:
+    """Rewrite `corpus/articles/` from all pages; hand-added articles are left alone."""
     articles, problems = build_articles(corpus_dir / "pages")
     report.problems += problems
     out_dir = corpus_dir / "articles"
@@ -399,10 +442,9 @@ def import_pages(paths: list[Path], corpus_dir: Path) -> ImportReport:
         path.write_text(text, encoding="utf-8")
         report.written.append(article_id)
     for path in sorted(out_dir.glob("*.md")):
-        if path.stem not in articles:
+        if path.stem not in articles and is_generated(path):
             path.unlink()
             report.removed.append(path.stem)
-    return report
 
 
 # ---------------------------------------------------------------- loading
