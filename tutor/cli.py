@@ -11,11 +11,17 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from tutor.config import get_settings
-from tutor.corpus import CorpusError, import_pages, load_documents
+from tutor.corpus import CorpusError, import_files, load_documents
 
 app = typer.Typer(
     help="Institute Tutor: grounded, cited answers over the institute's published content.",
@@ -63,18 +69,21 @@ def report_problems(problems: list, strict: bool) -> None:
 
 @corpus_app.command("import")
 def corpus_import(
-    pages: Annotated[list[Path], typer.Argument(help="Scraped page files (.txt) to add to corpus/pages/.")],
+    pages: Annotated[
+        list[Path], typer.Argument(help="Scraped pages (.txt) for corpus/pages/, or Markdown articles (.md) with front matter.")
+    ],
     as_json: JsonFlag = False,
     strict: Annotated[bool, typer.Option(help="Exit non-zero when any file is skipped.")] = False,
 ) -> None:
-    """Copy pages into the corpus and regenerate one Markdown file per unique article."""
+    """Add pages and articles to the corpus; regenerate one Markdown file per unique article."""
     settings = get_settings()
     with friendly_errors():
-        report = import_pages(pages, settings.corpus_dir)
+        report = import_files(pages, settings.corpus_dir)
     if as_json:
         print_json(
             {
                 "pages_added": report.pages_added,
+                "documents_added": report.documents_added,
                 "written": report.written,
                 "unchanged": report.unchanged,
                 "removed": report.removed,
@@ -83,7 +92,7 @@ def corpus_import(
         )
     else:
         console.print(
-            f"pages added: {len(report.pages_added)}  articles written: {len(report.written)}  "
+            f"pages added: {len(report.pages_added)}  documents added: {len(report.documents_added)}  articles written: {len(report.written)}  "
             f"unchanged: {len(report.unchanged)}  removed: {len(report.removed)}"
         )
     report_problems(report.problems, strict)

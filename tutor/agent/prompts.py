@@ -1,0 +1,24 @@
+"""Prompt texts live in prompts/*.txt; this module only loads and fills them."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib.resources import files
+
+
+@lru_cache(maxsize=None)
+def prompt(name: str) -> str:
+    """The text of prompts/<name>.txt, without its trailing newline."""
+    return (files("tutor.agent") / "prompts" / f"{name}.txt").read_text(encoding="utf-8").rstrip("\n")
+
+
+def numbered_sources(titles: list[str], passages: list[str]) -> str:
+    """The `[n] Title › Section` blocks the model cites from (ExtractiveChat parses the same)."""
+    return "\n\n".join(f"[{n}] {title}\n{text}" for n, (title, text) in enumerate(zip(titles, passages), start=1))
+
+
+def answer_message(sources: str, question: str, level_instruction: str) -> str:
+    """The variable part of the prompt; it comes after the fixed system prompt so llama.cpp
+    reuses the cached system-prompt prefix between questions. `question` is standalone:
+    a follow-up already carries its earlier question."""
+    return prompt("answer").format(sources=sources, level=level_instruction, question=question.strip())

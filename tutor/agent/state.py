@@ -1,0 +1,46 @@
+"""What flows through the graph (state) and what every node may use (context)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TypedDict
+
+from langchain_core.language_models import BaseChatModel
+
+from tutor.agent.policy import Evidence
+from tutor.config import Settings
+from tutor.retrieval import HybridRetriever, SearchHit
+
+
+@dataclass
+class TutorContext:
+    """Run dependencies, built once per process by the service."""
+
+    settings: Settings
+    retriever: HybridRetriever
+    chat_model: BaseChatModel
+    fallback_model: BaseChatModel  # extractive: always available, always grounded
+    llm_name: str
+
+
+class TutorState(TypedDict, total=False):
+    """One question's journey from guard to record."""
+
+    question: str
+    previous_questions: list[str]  # the learner's earlier questions in this conversation
+    level: str
+    route: str  # answer | refuse | smalltalk | clarify
+    refusal_reason: str  # "unsafe" or "out_of_scope"
+    query: str
+    rewrites: int
+    hits: list[SearchHit]
+    evidence: Evidence
+    sources: list[str]  # the (trimmed) passages numbered [1..n] in the prompt
+    draft: str
+    generations: int
+    answer: str
+    cited: list[int]
+    llm_used: str
+    notice: str
+    retrieve_s: float
+    generate_s: float

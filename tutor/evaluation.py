@@ -1,0 +1,167 @@
+"""Golden-set scoring, shared by `tutor eval` and the benchmarks.
+
+A retrieved chunk "hits" when its title holds `source` and its text holds the `all` phrases
+and one of the `any` phrases; an answer is right when its text holds the phrases.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from tutor.agent.policy import CITATION, condense
+
+GOLDEN_FIELDS = {"id", "q", "source", "all", "any", "refuse", "history"}
+
+
+@dataclass(frozen=True)
+class GoldenQuestion:
+    id: str
+    q: str
+    source: str | None = None
+    all: tuple[str, ...] = ()
+    any: tuple[str, ...] = ()
+    refuse: bool = False
+    history: tuple[str, ...] = ()
+
+    @property
+    def search_query(self) -> str:
+        """What the agent searches for: follow-ups borrow their earlier question."""
+        return condense(self.q, list(self.history))
+
+
+def load_golden(path: Path) -> list[GoldenQuestion]:
+    """Parse a JSON Lines golden set; a broken line is reported with its number."""
+    questions = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            raw = json.loads(line)
+            unknown = set(raw) - GOLDEN_FIELDS
+            if unknown or not raw.get("id") or not raw.get("q"):
+                raise ValueError(f"needs id and q; unknown fields {sorted(unknown)}" if unknown else "needs id and q")
+        except (json.JSONDecodeError, ValueError, TypeError) as exc:
+            raise ValueError(f"{path}:{number}: {exc}") from None
+        questions.append(
+            GoldenQuestion(
+                id=str(raw["id"]),
+                q=raw["q"],
+                source=raw.get("source"),
+                all=tuple(raw.get("all", ())),
+                any=tuple(raw.get("any", ())),
+                refuse=bool(raw.get("refuse", False)),
+                history=tuple(raw.get("history", ())),
+            )
+        )
+    return questions
+
+
+def holds_phrases(item: GoldenQuestion, text: str) -> bool:
+    """All of `all` and one of `any` (case-insensitive); vacuous parts count as held."""
+    low = text.lower()
+    return all(p.lower() in low for p in item.all) and (not item.any or any(p.lower() in low for p in item.any))
+
+
+def chunk_hits(item: GoldenQuestion, title: str, text: str) -> bool:
+    if item.source and item.source.lower() not in title.lower():
+        return False
+    return holds_phrases(item, text)
+
+
+def first_hit_rank(item: GoldenQuestion, ranked: list[tuple[str, str]]) -> int | None:
+    """1-based rank of the first (title, text) pair that hits, if any."""
+    return next((rank for rank, (title, text) in enumerate(ranked, start=1) if chunk_hits(item, title, text)), None)
+
+
+def retrieval_metrics(ranks: list[int | None]) -> dict[str, float]:
+    """hit@1, hit@5 and MRR@10 from first-hit ranks (None = not found in the top 10)."""
+    n = max(1, len(ranks))
+    return {
+        "hit@1": round(sum(1 for r in ranks if r == 1) / n, 4),
+        "hit@5": round(sum(1 for r in ranks if r is not None and r <= 5) / n, 4),
+        "mrr@10": round(sum(1 / r for r in ranks if r is not None and r <= 10) / n, 4),
+    }
+
+
+def evaluate_retrieval(
+    questions: Iterable[GoldenQuestion], search: Callable[[str], list[tuple[str, str]]]
+) -> dict[str, float]:
+    """Score any retriever that maps a query to ranked (title, text) pairs."""
+    answerable = [q for q in questions if not q.refuse]
+    return retrieval_metrics([first_hit_rank(q, search(q.search_query)[:10]) for q in answerable])
+
+
+def percentile(values: list[float], pct: float) -> float:
+    if not values:
+        return 0.0
+    if len(values) == 1:
+        return round(values[0], 3)
+    return round(statistics.quantiles(values, n=100, method="inclusive")[int(pct) - 1], 3)
+
+
+def citations_valid(answer: str, citations: list[dict], known_chunk_ids: set[str]) -> bool:
+    """Every [n] in the text maps to a listed citation whose chunk exists in the index."""
+    listed = {c["n"]: c for c in citations}
+    markers = {int(n) for n in CITATION.findall(answer)}
+    return bool(markers) and all(n in listed and listed[n]["chunk_id"] in known_chunk_ids for n in markers)
+
+
+def score_result(item: GoldenQuestion, result: dict, known_chunk_ids: set[str]) -> dict:
+    """Per-question verdicts added to an `ask` result."""
+    retrieved = result.get("retrieved", [])
+    rank = first_hit_rank(item, [(r["title"], r["text"]) for r in retrieved]) if not item.refuse else None
+    answered = result["route"] == "answer"
+    return {
+        "hit_rank": rank,
+        "right": (result["route"] == "refuse") if item.refuse else (answered and holds_phrases(item, result["answer"])),
+        "citations_valid": citations_valid(result["answer"], result["citations"], known_chunk_ids) if answered else None,
+    }
+
+
+def summarise(items: list[GoldenQuestion], results: list[dict]) -> dict:
+    """The numbers `tutor eval` and the benchmarks report."""
+    answerable = [(q, r) for q, r in zip(items, results) if not q.refuse]
+    refusals = [(q, r) for q, r in zip(items, results) if q.refuse]
+    answered = [r for r in results if r["route"] == "answer"]
+    totals = [r["timings"]["total_s"] for r in results]
+    firsts = [r["timings"].get("first_token_s", r["timings"]["total_s"]) for r in answered]
+    n_ans = max(1, len(answerable))
+    return {
+        "questions": len(items),
+        **retrieval_metrics([r["hit_rank"] for _, r in answerable]),
+        "answer_accuracy": round(sum(r["right"] for _, r in answerable) / n_ans, 4),
+        "refusal_accuracy": round(sum(r["right"] for _, r in refusals) / max(1, len(refusals)), 4),
+        "false_refusals": sum(1 for _, r in answerable if r["route"] != "answer"),
+        "citations_valid": round(sum(bool(r["citations_valid"]) for r in answered) / max(1, len(answered)), 4),
+        "latency_p50_s": percentile(totals, 50),
+        "latency_p95_s": percentile(totals, 95),
+        "first_token_p50_s": percentile(firsts, 50),
+        "first_token_p95_s": percentile(firsts, 95),
+    }
+
+
+def run_eval(service, items: list[GoldenQuestion], progress: Callable[[int, int], None] | None = None) -> dict:
+    """Run every golden question through the same agent the students use."""
+    known = {c.chunk_id for c in service.retriever.generation().chunks}
+    results = []
+    for done, item in enumerate(items, start=1):
+        answer = service.ask(item.q, history=list(item.history))
+        result = {
+            "id": item.id,
+            "q": item.q,
+            "answer": answer.answer,
+            "route": answer.route,
+            "citations": [c.__dict__ for c in answer.citations],
+            "retrieved": [{"chunk_id": h.chunk.chunk_id, "title": h.chunk.title, "text": h.chunk.text} for h in answer.retrieved],
+            "timings": answer.timings,
+            "llm": answer.llm,
+        }
+        result.update(score_result(item, result, known))
+        results.append(result)
+        if progress:
+            progress(done, len(items))
+    return {"summary": summarise(items, results), "results": results}
