@@ -1,0 +1,181 @@
+"""The student page in a real browser: Debian's chromium driven by Playwright.
+
+One server per module (`python app.py`, extractive LLM); screenshots go to test-output/.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tutor.config import Settings
+from tutor.learners import LearnerStore
+
+from .conftest import ROOT
+from .test_ui import ADMIN_PASSWORD, ML_QUESTION, AppServer, start_app
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+OUTPUT = ROOT / "test-output"
+ANSWER_TIMEOUT_MS = 90_000
+
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="browser tests need Debian's chromium at /usr/bin/chromium")
+
+# Records every text the newest bot message shows, to see the answer arrive in pieces.
+WATCH_STREAM = """() => {
+  window.__seen = [];
+  const chat = document.querySelector('#chat');
+  new MutationObserver(() => {
+    const bots = chat.querySelectorAll('[data-testid="bot"]');
+    if (bots.length) window.__seen.push(bots[bots.length - 1].innerText);
+  }).observe(chat, {subtree: true, childList: true, characterData: true});
+}"""
+
+
+@pytest.fixture(scope="module")
+def app(indexed_settings: Settings, tmp_path_factory: pytest.TempPathFactory):
+    server = start_app(indexed_settings, tmp_path_factory.mktemp("browser-app"), TUTOR_ADMIN_PASSWORD=ADMIN_PASSWORD)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, app: AppServer):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.dialogs = []  # any alert() would mean user text ran as script
+    page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto(app.url, wait_until="load")
+    page.locator("#question textarea").wait_for()
+    yield page
+    context.close()
+
+
+def user_messages(page) -> list[str]:
+    return [t.strip() for t in page.locator('[data-testid="user"]').all_inner_texts()]
+
+
+def ask(page, question: str) -> None:
+    box = page.locator("#question textarea")
+    box.fill(question)
+    box.press("Enter")
+
+
+def wait_for_answer(page, after_users: int) -> str:
+    """Wait until the question numbered `after_users` is answered; return the answer's text (with Sources)."""
+    page.wait_for_function(
+        """(n) => {
+            const users = document.querySelectorAll('#chat [data-testid="user"]');
+            const bots = document.querySelectorAll('#chat .bot-row');
+            if (users.length < n || !bots.length) return false;
+            const last = bots[bots.length - 1].innerText;
+            const ta = document.querySelector('#question textarea');
+            return !/Looking through|in line|Checking the sources|▍/.test(last) && ta && !ta.disabled;
+        }""",
+        arg=after_users,
+        timeout=ANSWER_TIMEOUT_MS,
+    )
+    return page.locator("#chat .bot-row").last.inner_text()
+
+
+def test_student_journey(page, app: AppServer) -> None:
+    OUTPUT.mkdir(exist_ok=True)
+    learner = "ada-in-browser"
+
+    # Sign in.
+    page.locator("#learner-name textarea, #learner-name input").first.fill(learner)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_text(f"Signed in as {learner}").wait_for()
+
+    # Ask: the answer streams in, then shows its citations and a Sources section.
+    page.evaluate(WATCH_STREAM)
+    ask(page, ML_QUESTION)
+    answer = wait_for_answer(page, 1)
+    assert "[1]" in answer and "Sources" in answer
+    seen = [s for s in page.evaluate("window.__seen") if "▍" in s]
+    assert len(set(seen)) >= 2, f"the answer did not arrive in pieces: {seen[:5]}"
+    page.locator(".thought-group .title", has_text="Sources").last.click()
+    page.get_by_text(re.compile(r"\[1\] .*Machine Learning Engineer", re.I)).first.wait_for()
+    page.locator(".thought-group blockquote").last.wait_for()
+    page.wait_for_timeout(500)  # let the section finish opening
+    page.screenshot(path=str(OUTPUT / "tutor-answer.png"), full_page=True)
+    assert user_messages(page) == [ML_QUESTION]
+    page.get_by_text("Careers and skills").first.wait_for()  # the topics panel
+
+    # Thumbs up on the answer is stored for this learner's turn.
+    page.locator('button[aria-label="Like"]').last.click()
+    page.get_by_text("Thanks! Your feedback").first.wait_for()
+    rows = [r for r in LearnerStore(app.settings).list_feedback() if r["learner_id"] == learner]
+    assert [(r["rating"], r["question"]) for r in rows] == [(1, ML_QUESTION)]
+
+    # A suggested question is asked with one click.
+    suggestion = page.locator("button.suggestion:visible").first
+    suggested = suggestion.inner_text().strip()
+    assert suggested.endswith("?")
+    suggestion.click()
+    answer = wait_for_answer(page, 2)
+    assert user_messages(page)[-1] == suggested
+    assert answer.strip() and "went wrong" not in answer
+
+    # Script in a question is shown as text and never runs.
+    ask(page, "<script>alert(1)</script>")
+    wait_for_answer(page, 3)
+    assert user_messages(page)[-1] == "<script>alert(1)</script>"
+    assert page.locator("#chat script").count() == 0
+    assert page.dialogs == []
+
+    page.get_by_text("Thanks! Your feedback").first.wait_for(state="hidden", timeout=15_000)  # toast gone
+    page.screenshot(path=str(OUTPUT / "tutor-chat.png"), full_page=True)
+
+    # A reload keeps the learner signed in with their history.
+    page.reload(wait_until="load")
+    page.get_by_text(f"Signed in as {learner}").wait_for()
+    page.wait_for_function("document.querySelectorAll('#chat [data-testid=\"user\"]').length >= 3")
+    assert user_messages(page) == [ML_QUESTION, suggested, "<script>alert(1)</script>"]
+
+    # Forget me: confirm, then everything is gone and the page is reset.
+    page.get_by_role("button", name="Forget me").click()
+    page.get_by_role("button", name="Yes, delete everything").click()
+    page.locator("#learner-name textarea, #learner-name input").first.wait_for()
+    page.wait_for_function("document.querySelectorAll('#chat [data-testid=\"user\"]').length === 0")
+    store = LearnerStore(app.settings)
+    assert store.history(learner) == [] and not [r for r in store.list_feedback() if r["learner_id"] == learner]
+    page.reload(wait_until="load")
+    page.locator("#learner-name textarea, #learner-name input").first.wait_for()
+    assert page.get_by_text(f"Signed in as {learner}").count() == 0
+
+
+def test_admin_tab(page) -> None:
+    page.get_by_role("tab", name="Admin").click()
+    password = page.locator("#admin-password input, #admin-password textarea").first
+    password.fill("not the password")
+    page.get_by_role("button", name="Unlock").click()
+    page.get_by_text("Wrong password").wait_for()
+    password.fill(ADMIN_PASSWORD)
+    page.get_by_role("button", name="Unlock").click()
+    page.get_by_text("Corpus and index").wait_for()
+    assert page.get_by_text(re.compile(r"chunks:")).count() >= 1
+    page.get_by_role("button", name="Re-index now").click()
+    page.get_by_text("already up to date").wait_for(timeout=ANSWER_TIMEOUT_MS)
+    OUTPUT.mkdir(exist_ok=True)
+    page.screenshot(path=str(OUTPUT / "tutor-admin.png"), full_page=True)
