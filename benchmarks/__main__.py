@@ -1,0 +1,35 @@
+"""`make bench`: python -m benchmarks [retrieval] [speed] [agent] [--agent-questions N]."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+from benchmarks import agent_bench, retrieval_bench, speed_bench
+
+RESULTS = Path(__file__).parent / "results"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("suites", nargs="*", default=["retrieval", "speed", "agent"], choices=["retrieval", "speed", "agent"])
+    parser.add_argument("--agent-questions", type=int, default=None, help="Limit the agent suite to N golden questions.")
+    parser.add_argument("--synthetic-chunks", type=int, default=100_000)
+    args = parser.parse_args()
+    RESULTS.mkdir(exist_ok=True)
+    report: dict = {"started": time.strftime("%Y-%m-%d %H:%M:%S")}
+    if "retrieval" in args.suites:
+        report["retrieval"] = retrieval_bench.run()
+    if "speed" in args.suites:
+        report["speed"] = speed_bench.run(args.synthetic_chunks)
+    if "agent" in args.suites:
+        report["agent"] = agent_bench.run(args.agent_questions)
+    path = RESULTS / f"bench-{time.strftime('%Y%m%dT%H%M%S')}.json"
+    path.write_text(json.dumps(report, indent=2), encoding="utf-8")
+    print(f"\nfull report: {path}")
+
+
+if __name__ == "__main__":
+    main()
