@@ -16,7 +16,10 @@ from importlib.resources import files
 from pathlib import Path
 
 import tiktoken
-from langchain_text_splitters import MarkdownHeaderTextSplitter, RecursiveCharacterTextSplitter
+from langchain_text_splitters import (
+    MarkdownHeaderTextSplitter,
+    RecursiveCharacterTextSplitter,
+)
 
 from tutor.corpus import Document
 
