@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     llm_threads: int = 2
     llm_context_tokens: int = 4096
     llm_max_answer_tokens: int = 320
+    # Passages shown to the LLM, in tokens: prompt reading runs ~100 tokens/s on 2 cores, so
+    # this budget sets the time to first token (see benchmarks).
+    prompt_source_tokens: int = 280
     llm_timeout_s: float = 120.0
 
     # Learners store: SQLite under data_dir unless a database URL is given.

@@ -144,8 +144,8 @@ class TutorService:
     def finish(self, state: TutorState, learner: str | None, started: float, first_token: float | None) -> TutorAnswer:
         """Turn the final graph state into an answer, record it for the learner, suggest next steps."""
         route = state["route"]
-        hits = state.get("hits", [])
-        citations = [self.citation(n, hits[n - 1]) for n in state.get("cited", []) if 0 < n <= len(hits)]
+        cited_hits = state.get("source_hits", [])
+        citations = [self.citation(n, cited_hits[n - 1]) for n in state.get("cited", []) if 0 < n <= len(cited_hits)]
         topics = tag_topics(" ".join([state["question"], *(c.title for c in citations)])) if route == "answer" else []
         explored = self.explored(learner)
         asked = {t.question for t in self.store.history(learner, limit=200)} if learner else set()
@@ -163,7 +163,7 @@ class TutorService:
             suggestions=suggestions,
             hint=returning_hint(explored, topics) if explored and topics else None,
             notice=state.get("notice"),
-            retrieved=hits,
+            retrieved=state.get("hits", []),
         )
         if learner:
             citations_data = [asdict(c) for c in citations]

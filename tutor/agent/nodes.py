@@ -12,14 +12,15 @@ from tutor.agent import policy
 from tutor.agent.prompts import answer_message, numbered_sources, prompt
 from tutor.agent.state import TutorContext, TutorState
 from tutor.chunking import count_tokens
+from tutor.embeddings import get_embeddings
 from tutor.retrieval import SearchHit
 from tutor.text import split_sentences, stems
 from tutor.topics import level_instruction
 
 MAX_REWRITES = 1  # grade -> rewrite -> retrieve happens at most this often
 MAX_GENERATIONS = 2  # the first draft plus one regeneration, then the extractive fallback
-PROMPT_SOURCES = 3  # passages shown to the LLM
-SOURCE_TOKEN_BUDGET = 330  # prompt reading runs ~160 tokens/s on 2 cores: this keeps TTFT ~3 s
+PROMPT_SOURCES = 3  # passages the prompt's sentences are drawn from
+OVERLAP_WEIGHT = 0.05  # per shared content word, next to a cosine similarity in [0, 1]
 
 
 def guard(state: TutorState) -> TutorState:
@@ -76,45 +77,56 @@ def decline(state: TutorState) -> TutorState:
     return {"route": "refuse", "refusal_reason": "out_of_scope"}
 
 
-def trim_passage(text: str, title: str, query: str, budget: int) -> str:
-    """Keep the sentences most related to the query, in their original order, within budget.
-    Words of the title don't count: every sentence of the passage is about its title."""
-    sentences = split_sentences(text.replace("\n", " "))
-    wanted = stems(query) - stems(title)
-    ranked = sorted(range(len(sentences)), key=lambda i: (-len(stems(sentences[i]) & wanted), i))
-    kept, used = set(), 0
-    for i in ranked:
-        cost = count_tokens(sentences[i])
-        if kept and used + cost > budget:
-            continue
-        kept.add(i)
-        used += cost
-    return " ".join(sentences[i] for i in sorted(kept))
+def context_units(text: str) -> list[str]:
+    """Sentences of a passage; every bullet item stands on its own."""
+    return [s for line in text.splitlines() for s in split_sentences(line.strip().removeprefix("- "))]
 
 
-def prompt_sources(hits: list[SearchHit], query: str) -> tuple[list[str], list[str]]:
-    """Headings and trimmed passages of the best hits for the prompt."""
+def select_context(hits: list[SearchHit], query: str, budget_tokens: int) -> list[tuple[SearchHit, str]]:
+    """The sentences of the best passages that matter most to the question, within the token
+    budget, regrouped by passage in their original order. Ranking by meaning (embeddings)
+    finds paraphrases ("partnered" ~ "teams up"); word overlap, minus the passage's own title
+    words, breaks ties toward the figures and names asked for."""
     chosen = hits[:PROMPT_SOURCES]
-    budget = SOURCE_TOKEN_BUDGET // max(1, len(chosen))
-    headings = [f"{h.chunk.title} › {h.chunk.section}" if h.chunk.section else h.chunk.title for h in chosen]
-    return headings, [trim_passage(h.chunk.text, heading, query, budget) for h, heading in zip(chosen, headings)]
+    units = [(i, text) for i, hit in enumerate(chosen) for text in context_units(hit.chunk.text)]
+    if not units:
+        return []
+    vectors = get_embeddings().encode([query] + [text for _, text in units])
+    wanted = stems(query)
+    scores = [
+        float(vectors[0] @ vector) + OVERLAP_WEIGHT * len(stems(text) & (wanted - stems(chosen[i].chunk.title)))
+        for (i, text), vector in zip(units, vectors[1:])
+    ]
+    kept, used = set(), 0
+    for k in sorted(range(len(units)), key=lambda k: (-scores[k], k)):
+        cost = count_tokens(units[k][1])
+        if kept and used + cost > budget_tokens:
+            continue
+        kept.add(k)
+        used += cost
+    grouped = [(hit, " ".join(units[k][1] for k in sorted(kept) if units[k][0] == i)) for i, hit in enumerate(chosen)]
+    return [(hit, text) for hit, text in grouped if text]
+
+
+def heading(hit: SearchHit) -> str:
+    return f"{hit.chunk.title} › {hit.chunk.section}" if hit.chunk.section else hit.chunk.title
+
+
+def sources_update(context: list[tuple[SearchHit, str]]) -> TutorState:
+    """The passages as numbered in the prompt, and the chunks those numbers cite."""
+    return {"sources": [text for _, text in context], "source_hits": [hit for hit, _ in context]}
 
 
 def generate(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
     """Draft a cited answer with the chat model; on a model failure, use the extractive one."""
     started = time.perf_counter()
-    headings, passages = prompt_sources(state["hits"], state["query"])
-    messages = [
-        SystemMessage(prompt("system")),
-        HumanMessage(
-            answer_message(
-                numbered_sources(headings, passages),
-                standalone_question(state),
-                level_instruction(state.get("level") or "intermediate"),
-            )
-        ),
-    ]
-    update: TutorState = {"sources": passages, "generations": state["generations"] + 1}
+    context = select_context(state["hits"], state["query"], runtime.context.settings.prompt_source_tokens)
+    sources = numbered_sources([heading(hit) for hit, _ in context], [text for _, text in context])
+    # the level sits with the fixed instructions: llama.cpp keeps that prefix cached between
+    # questions, so only the sources and the question are read anew
+    system = prompt("system") + "\n" + level_instruction(state.get("level") or "intermediate")
+    messages = [SystemMessage(system), HumanMessage(answer_message(sources, standalone_question(state)))]
+    update: TutorState = {**sources_update(context), "generations": state["generations"] + 1}
     try:
         update["draft"] = str(runtime.context.chat_model.invoke(messages).content)
         update["llm_used"] = runtime.context.llm_name
@@ -145,10 +157,11 @@ def after_verify(state: TutorState) -> str:
 
 def fallback(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
     """Compose the answer from source sentences: grounded by construction."""
-    headings, passages = prompt_sources(state["hits"], state["query"])
-    message = answer_message(numbered_sources(headings, passages), standalone_question(state), "")
+    context = select_context(state["hits"], state["query"], runtime.context.settings.prompt_source_tokens)
+    passages = [text for _, text in context]
+    message = answer_message(numbered_sources([heading(hit) for hit, _ in context], passages), standalone_question(state))
     draft = str(runtime.context.fallback_model.invoke([HumanMessage(message)]).content)
     verdict = policy.verify_answer(draft, passages, state["question"])
     if policy.declines(draft) or not verdict.cited:
         return {"route": "refuse", "refusal_reason": "out_of_scope", "answer": ""}
-    return {"answer": verdict.answer, "cited": list(verdict.cited), "sources": passages, "llm_used": "extractive"}
+    return {**sources_update(context), "answer": verdict.answer, "cited": list(verdict.cited), "llm_used": "extractive"}

@@ -17,8 +17,7 @@ def numbered_sources(titles: list[str], passages: list[str]) -> str:
     return "\n\n".join(f"[{n}] {title}\n{text}" for n, (title, text) in enumerate(zip(titles, passages), start=1))
 
 
-def answer_message(sources: str, question: str, level_instruction: str) -> str:
-    """The variable part of the prompt; it comes after the fixed system prompt so llama.cpp
-    reuses the cached system-prompt prefix between questions. `question` is standalone:
-    a follow-up already carries its earlier question."""
-    return prompt("answer").format(sources=sources, level=level_instruction, question=question.strip())
+def answer_message(sources: str, question: str) -> str:
+    """The variable part of the prompt, read anew for every question. `question` is
+    standalone: a follow-up already carries its earlier question."""
+    return prompt("answer").format(sources=sources, question=question.strip())

@@ -35,7 +35,8 @@ class TutorState(TypedDict, total=False):
     rewrites: int
     hits: list[SearchHit]
     evidence: Evidence
-    sources: list[str]  # the (trimmed) passages numbered [1..n] in the prompt
+    sources: list[str]  # the passages (selected sentences) numbered [1..n] in the prompt
+    source_hits: list[SearchHit]  # the chunk each number cites
     draft: str
     generations: int
     answer: str
