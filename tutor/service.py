@@ -11,14 +11,16 @@ import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 
+from langchain_core.messages import HumanMessage, SystemMessage
+
 from tutor.agent.graph import build_graph
-from tutor.agent.prompts import prompt
+from tutor.agent.prompts import prompt, system_prompt
 from tutor.agent.state import TutorContext, TutorState
 from tutor.config import Settings
 from tutor.learners import LearnerStore
 from tutor.llm import make_chat_model
 from tutor.retrieval import SearchHit, open_retriever
-from tutor.topics import returning_hint, suggest_next, tag_topics
+from tutor.topics import level_instruction, returning_hint, suggest_next, tag_topics
 
 CONVERSATION_WINDOW_S = 2 * 3600  # earlier turns older than this don't make a question a follow-up
 STREAMED_NODES = {"generate", "fallback"}
@@ -92,6 +94,14 @@ class TutorService:
             fallback_model=make_chat_model(settings, "extractive"),
             llm_name=self.llm_name,
         )
+
+    def warm_up(self) -> None:
+        """Load the local model and read the fixed system prompt once, so the first student
+        doesn't wait for either (a few seconds each on two cores)."""
+        if self.llm_name != "local":
+            return
+        messages = [SystemMessage(system_prompt(level_instruction("intermediate"))), HumanMessage("Say OK.")]
+        self.context.chat_model.invoke(messages)
 
     # ------------------------------------------------------------ asking
 

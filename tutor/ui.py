@@ -919,6 +919,12 @@ def launch(settings: Settings) -> int:
     except ValueError as exc:
         print(f"Configuration error: {exc}", file=sys.stderr)
         return 1
+    if service.llm_name == "local":
+        print("warming up the local model (loads it and reads the instructions once)…", flush=True)
+    try:
+        service.warm_up()
+    except Exception as exc:  # the page still serves: answers fall back to extractive
+        print(f"warning: the local model could not be loaded ({exc}); answers will be extractive", file=sys.stderr)
     app = create_app(service)
     print(f"{TITLE} on http://{settings.host}:{settings.port}  (health: /health)", flush=True)
     config = uvicorn.Config(

@@ -9,7 +9,7 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from langgraph.runtime import Runtime
 
 from tutor.agent import policy
-from tutor.agent.prompts import answer_message, numbered_sources, prompt
+from tutor.agent.prompts import answer_message, numbered_sources, prompt, system_prompt
 from tutor.agent.state import TutorContext, TutorState
 from tutor.chunking import count_tokens
 from tutor.embeddings import get_embeddings
@@ -122,9 +122,7 @@ def generate(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
     started = time.perf_counter()
     context = select_context(state["hits"], state["query"], runtime.context.settings.prompt_source_tokens)
     sources = numbered_sources([heading(hit) for hit, _ in context], [text for _, text in context])
-    # the level sits with the fixed instructions: llama.cpp keeps that prefix cached between
-    # questions, so only the sources and the question are read anew
-    system = prompt("system") + "\n" + level_instruction(state.get("level") or "intermediate")
+    system = system_prompt(level_instruction(state.get("level") or "intermediate"))
     messages = [SystemMessage(system), HumanMessage(answer_message(sources, standalone_question(state)))]
     update: TutorState = {**sources_update(context), "generations": state["generations"] + 1}
     try:

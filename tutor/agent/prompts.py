@@ -12,6 +12,12 @@ def prompt(name: str) -> str:
     return (files("tutor.agent") / "prompts" / f"{name}.txt").read_text(encoding="utf-8").rstrip("\n")
 
 
+def system_prompt(level_instruction: str) -> str:
+    """Fixed instructions plus the learner's level: the prefix llama.cpp keeps cached, so
+    only the sources and the question are read anew for each question."""
+    return prompt("system") + "\n" + level_instruction
+
+
 def numbered_sources(titles: list[str], passages: list[str]) -> str:
     """The `[n] Title › Section` blocks the model cites from (ExtractiveChat parses the same)."""
     return "\n\n".join(f"[{n}] {title}\n{text}" for n, (title, text) in enumerate(zip(titles, passages), start=1))
