@@ -1,0 +1,1 @@
+"""The tutoring graph: state, nodes (stages), pure policy, prompts, wiring."""
