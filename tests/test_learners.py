@@ -1,4 +1,5 @@
-"""The learner store against a real SQLite file: history, profiles, isolation, forgetting, concurrency."""
+"""The learner store against a real SQLite file and a real PostgreSQL server: history, profiles,
+isolation, forgetting, concurrency. Every store test runs on both backends."""
 
 from __future__ import annotations
 
@@ -11,15 +12,24 @@ from pathlib import Path
 import pytest
 
 from tutor.config import Settings
-from tutor.learners import LearnerStore, database_path, validate_learner_id
+from tutor.learners import (
+    LearnerStore,
+    LearnerStoreUnavailable,
+    database_path,
+    validate_learner_id,
+)
+
+from .conftest import free_port
 
 TABLES = ("learners", "turns", "topic_visits", "feedback")
 HOSTILE_IDS = ["../../etc", "x'; DROP TABLE turns;--", "a" * 10_000, "", "   ", "alice\nbob", "bob/../x", None]
 
 
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "data")
+@pytest.fixture(params=["sqlite", "postgresql"])
+def settings(request, tmp_path: Path) -> Settings:
+    if request.param == "postgresql":
+        return Settings(data_dir=tmp_path / "data", database_url=request.getfixturevalue("postgres_schema_url"))
+    return Settings(data_dir=tmp_path / "data", database_url=None)
 
 
 @pytest.fixture
@@ -27,9 +37,19 @@ def store(settings: Settings) -> LearnerStore:
     return LearnerStore(settings)
 
 
-def row_counts(settings: Settings) -> dict[str, int]:
+def query(settings: Settings, sql: str, params: tuple = ()) -> list[tuple]:
+    """Raw rows straight from the backend, bypassing the store (`?` parameters)."""
+    if settings.database_url:
+        import psycopg
+
+        with psycopg.connect(settings.database_url) as db:
+            return db.execute(sql.replace("?", "%s"), params).fetchall()
     with sqlite3.connect(database_path(settings)) as db:
-        return {table: db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] for table in TABLES}
+        return db.execute(sql, params).fetchall()
+
+
+def row_counts(settings: Settings) -> dict[str, int]:
+    return {table: query(settings, f"SELECT COUNT(*) FROM {table}")[0][0] for table in TABLES}
 
 
 def ask(store: LearnerStore, learner: str, question: str, topics=("events",), now: float | None = None):
@@ -160,10 +180,9 @@ def test_forget_removes_every_trace_and_spares_others(store, settings):
     before = row_counts(settings)
     deleted = store.forget("alice")
     assert deleted == 1 + 1 + 2 + 1  # learner, turn, two topics, feedback
-    with sqlite3.connect(database_path(settings)) as db:
-        for table in TABLES:
-            column = "id" if table == "learners" else "learner_id"
-            assert db.execute(f"SELECT COUNT(*) FROM {table} WHERE {column} = ?", ("alice",)).fetchone()[0] == 0
+    for table in TABLES:
+        column = "id" if table == "learners" else "learner_id"
+        assert query(settings, f"SELECT COUNT(*) FROM {table} WHERE {column} = ?", ("alice",))[0][0] == 0
     assert sum(before.values()) - sum(row_counts(settings).values()) == deleted
     assert store.history("alice") == [] and store.profile("alice").turns == 0
     assert [t.question for t in store.history("bob")] == ["bob asks"]
@@ -197,6 +216,9 @@ def test_hostile_ids_are_rejected_everywhere_and_nothing_is_written(store, setti
         with pytest.raises(ValueError, match="learner id"):
             call()
     assert row_counts(settings) == dict.fromkeys(TABLES, 0)
+    if store.backend == "postgresql":
+        assert list(tmp_path.iterdir()) == []  # nothing on disk at all
+        return
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data"]
     database = database_path(settings).name
     assert {p.name for p in settings.data_dir.iterdir()} <= {database, f"{database}-wal", f"{database}-shm"}
@@ -205,7 +227,7 @@ def test_hostile_ids_are_rejected_everywhere_and_nothing_is_written(store, setti
 # --- durability and concurrency --------------------------------------------------------------
 
 
-def test_data_survives_a_restart_in_wal_mode(settings):
+def test_data_survives_a_restart(settings):
     first = LearnerStore(settings)
     turn = ask(first, "alice", "Who leads the MSc in Cybersecurity?", topics=["cybersecurity"])
     first.set_level("alice", "beginner")
@@ -213,8 +235,8 @@ def test_data_survives_a_restart_in_wal_mode(settings):
     second = LearnerStore(settings)
     assert second.history("alice") == [turn]
     assert second.profile("alice").level == "beginner"
-    with sqlite3.connect(database_path(settings)) as db:
-        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    if second.backend == "sqlite":
+        assert query(settings, "PRAGMA journal_mode")[0][0] == "wal"
 
 
 def test_concurrent_writes_from_threads_lose_nothing(store):
@@ -248,16 +270,79 @@ def test_concurrent_writes_from_processes_lose_nothing(settings):
         "import sys\n"
         "from tutor.config import Settings\n"
         "from tutor.learners import LearnerStore\n"
-        "store = LearnerStore(Settings(data_dir=sys.argv[1]))\n"
+        "store = LearnerStore(Settings(data_dir=sys.argv[1], database_url=sys.argv[3] or None))\n"
         "for i in range(20):\n"
         "    store.record_turn('shared', f'{sys.argv[2]} {i}', 'a', 'answer', [], ['events'])\n"
     )
     root = Path(__file__).resolve().parents[1]
     processes = [
-        subprocess.Popen([sys.executable, "-c", script, str(settings.data_dir), f"process {n}"], cwd=root)
+        subprocess.Popen([sys.executable, "-c", script, str(settings.data_dir), f"process {n}", settings.database_url or ""], cwd=root)
         for n in range(3)
     ]
     assert [process.wait(timeout=120) for process in processes] == [0, 0, 0]
     store = LearnerStore(settings)
     assert store.profile("shared").turns == 60
     assert store.profile("shared").topics["events"]["count"] == 60
+
+
+# --- backend specifics -----------------------------------------------------------------------
+
+
+def test_a_failure_mid_transaction_rolls_everything_back(store, settings, monkeypatch):
+    ask(store, "alice", "kept", topics=["events"])
+    before = row_counts(settings)
+
+    def explode(db, learner_id):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(LearnerStore, "_reinfer_level", staticmethod(explode))
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        ask(store, "alice", "lost", topics=["events", "cybersecurity"])
+    with pytest.raises(RuntimeError):
+        ask(store, "carol", "lost too", topics=["events"])
+    assert row_counts(settings) == before
+    monkeypatch.undo()
+    assert [t.question for t in store.history("alice")] == ["kept"]
+    assert store.profile("alice").topics["events"]["count"] == 1
+
+
+def test_timestamps_and_odd_text_round_trip_exactly(store):
+    now = 1_767_225_600.123456  # needs a double: a 4-byte REAL would round it to minutes
+    question = "Qu'est-ce que l'IA ? 人工智能 🤖 'quoted' \"double\" %s ? $1 \\ ; -- DROP"
+    turn = store.record_turn("ada", question + "\x00", "réponse", "answer", [{"n": 1, "t": "ü"}], ["events"], now=now)
+    assert turn.question == question  # NUL is dropped on both backends (PostgreSQL text cannot hold it)
+    [stored] = store.history("ada")
+    assert stored == turn and stored.created == now
+    assert store.profile("ada").topics["events"]["last"] == now
+
+
+def test_ids_keep_increasing_after_deletes(store):
+    first = ask(store, "alice", "one")
+    store.forget("alice")
+    second = ask(store, "alice", "two")
+    assert second.id > first.id
+
+
+def test_unreachable_postgres_names_the_server_but_never_the_password(tmp_path):
+    port = free_port()  # nothing listens there
+    url = f"postgresql://tutor:s3cret-pw@127.0.0.1:{port}/learners"
+    with pytest.raises(LearnerStoreUnavailable) as caught:
+        LearnerStore(Settings(data_dir=tmp_path, database_url=url))
+    message = str(caught.value)
+    assert message == f"learners database unreachable at 127.0.0.1:{port} — check TUTOR_DATABASE_URL"
+    assert caught.value.__cause__ is None and caught.value.__suppress_context__
+    assert "s3cret" not in repr(caught.value) and "s3cret" not in message
+
+
+def test_wrong_database_names_the_problem_without_the_password(postgres_url, tmp_path):
+    url = postgres_url.replace("postgres@", "postgres:hunter2-pw@").rsplit("/", 1)[0] + "/no_such_db"
+    with pytest.raises(LearnerStoreUnavailable) as caught:
+        LearnerStore(Settings(data_dir=tmp_path, database_url=url))
+    message = str(caught.value)
+    assert "no_such_db" in message and "TUTOR_DATABASE_URL" in message
+    assert "hunter2" not in message
+
+
+def test_unknown_database_url_scheme_is_rejected(tmp_path):
+    with pytest.raises(ValueError, match="TUTOR_DATABASE_URL"):
+        LearnerStore(Settings(data_dir=tmp_path, database_url="mysql://x@y/z"))

@@ -1,10 +1,12 @@
-"""Learner profiles, topic history, conversations and feedback, in SQLite.
+"""Learner profiles, topic history, conversations and feedback, in SQLite or PostgreSQL.
 
-All SQL lives in `LearnerStore` and sticks to what SQLite and PostgreSQL share (parameters,
-ON CONFLICT upserts, RETURNING), so a PostgreSQL backend behind `settings.database_url` only
-has to swap the connection. Every method that touches a learner validates the id first and
-filters every query by it, so one learner can never read another's rows. Nothing about
-learners is logged: questions and ids are personal data.
+All SQL lives in `LearnerStore` and is written once, in what SQLite and PostgreSQL share
+(ON CONFLICT upserts, RETURNING, `?` parameters); a small `Dialect` fills in the few
+differences (parameter style, identity column, row locks, how a write transaction starts).
+SQLite (WAL, under `data_dir`) is the default; `TUTOR_DATABASE_URL=postgresql://...` selects
+PostgreSQL (psycopg 3). Every method that touches a learner validates the id first and filters
+every query by it, so one learner can never read another's rows. Nothing about learners is
+logged: questions and ids are personal data.
 """
 
 from __future__ import annotations
@@ -13,10 +15,12 @@ import json
 import re
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from tutor.config import Settings
 from tutor.topics import DEFAULT_LEVEL, LEVELS, infer_level
@@ -26,6 +30,13 @@ LEARNER_ID = re.compile(r"[A-Za-z0-9._@ -]+")
 MAX_COMMENT_CHARS = 2000
 LEVEL_WINDOW = 20  # the level follows the learner's recent questions, not their first ones
 BUSY_TIMEOUT_S = 30.0  # other threads and processes hold the write lock only briefly
+CONNECT_TIMEOUT_S = 10
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+SCHEMA_LOCK_KEY = 0x7475746F72  # "tutor": serialises concurrent schema creation on PostgreSQL
+
+
+class LearnerStoreUnavailable(RuntimeError):
+    """The learners database cannot be reached or opened (the message never holds a password)."""
 
 
 def validate_learner_id(raw: object) -> str:
@@ -72,6 +83,10 @@ class LearnerProfile:
         return {topic: info["count"] for topic, info in self.topics.items()}
 
 
+def is_postgres_url(url: str | None) -> bool:
+    return bool(url) and url.startswith(POSTGRES_SCHEMES)
+
+
 def database_path(settings: Settings) -> Path:
     """The SQLite file: `database_url` if it is a sqlite:/// URL, else under `data_dir`."""
     url = settings.database_url
@@ -79,83 +94,220 @@ def database_path(settings: Settings) -> Path:
         return settings.data_dir / "learners.sqlite3"
     if url.startswith("sqlite:///"):
         return Path(url.removeprefix("sqlite:///"))
-    raise ValueError("TUTOR_DATABASE_URL: only sqlite:///PATH is supported so far")
+    if is_postgres_url(url):
+        raise ValueError("TUTOR_DATABASE_URL names a PostgreSQL server, not a SQLite file")
+    raise ValueError("TUTOR_DATABASE_URL must be sqlite:///PATH or postgresql://USER@HOST:PORT/DB")
+
+
+def server_address(url: str) -> str:
+    """`host:port` of a database URL, for messages (never the user or password)."""
+    try:
+        parts = urlsplit(url)
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        return "(unparseable URL)"
+    return f"{host or 'localhost'}:{port or 5432}"
+
+
+# ---------------------------------------------------------------- the two dialects
+
+
+class _Db:
+    """One open transaction: the same three calls over sqlite3 and psycopg, rows as dicts."""
+
+    def __init__(self, cursor: Any, sql: Callable[[str], str]) -> None:
+        self._cursor = cursor
+        self._sql = sql
+
+    def run(self, statement: str, params: tuple = ()) -> int:
+        """Execute; the number of rows changed."""
+        return self._execute(statement, params).rowcount
+
+    def one(self, statement: str, params: tuple = ()) -> dict | None:
+        row = self._execute(statement, params).fetchone()
+        return None if row is None else dict(row)
+
+    def all(self, statement: str, params: tuple = ()) -> list[dict]:
+        return [dict(row) for row in self._execute(statement, params).fetchall()]
+
+    def _execute(self, statement: str, params: tuple) -> Any:
+        return self._cursor.execute(self._sql(statement), params)
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """What differs between the backends; the statements themselves are shared."""
+
+    name: str
+    identity: str  # an auto-numbered primary key, never reused
+    for_update: str  # row lock for read-modify-write, where the engine has one
+
+    def sql(self, statement: str) -> str:
+        return statement.replace("{identity}", self.identity).replace("{for_update}", self.for_update)
+
+
+SQLITE = Dialect("sqlite", identity="INTEGER PRIMARY KEY AUTOINCREMENT", for_update="")
+POSTGRES = Dialect("postgresql", identity="BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY", for_update=" FOR UPDATE")
+
+
+class _SQLite:
+    """One SQLite file (WAL): a short-lived connection per operation; writers queue on the lock."""
+
+    dialect = SQLITE
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        try:
+            db.execute("PRAGMA journal_mode = WAL")
+        finally:
+            db.close()
+
+    @contextmanager
+    def transaction(self, write: bool, schema: bool = False) -> Iterator[_Db]:
+        db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        try:
+            db.row_factory = sqlite3.Row
+            db.execute("PRAGMA foreign_keys = ON")
+            # Writers take the lock up front so they queue instead of deadlocking.
+            db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            try:
+                yield _Db(db.cursor(), self.dialect.sql)
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+        finally:
+            db.close()
+
+
+class _Postgres:
+    """A PostgreSQL server: a connection per operation (cheap on loopback), one transaction each."""
+
+    dialect = POSTGRES
+
+    def __init__(self, url: str) -> None:
+        import psycopg  # only needed with a PostgreSQL URL
+
+        self._psycopg = psycopg
+        self.url = url
+        self.address = server_address(url)
+
+    def _sql(self, statement: str) -> str:
+        # Our statements hold no literal '?' or '%', so the parameter style is a plain swap.
+        return self.dialect.sql(statement).replace("?", "%s")
+
+    def _connect(self):
+        psycopg = self._psycopg
+        from psycopg.rows import dict_row
+
+        try:
+            return psycopg.connect(self.url, connect_timeout=CONNECT_TIMEOUT_S, row_factory=dict_row)
+        except psycopg.OperationalError as exc:
+            detail = _scrub(str(exc), self.url)
+            if "FATAL" in detail or "authentication" in detail:
+                last = detail.strip().splitlines()[-1].split("FATAL:", 1)[-1].strip()
+                raise LearnerStoreUnavailable(
+                    f"learners database at {self.address} refused the connection ({last}) — check TUTOR_DATABASE_URL"
+                ) from None
+            raise LearnerStoreUnavailable(
+                f"learners database unreachable at {self.address} — check TUTOR_DATABASE_URL"
+            ) from None
+        except psycopg.ProgrammingError:  # a malformed URL: libpq's message may quote it
+            raise LearnerStoreUnavailable(
+                f"TUTOR_DATABASE_URL is not a valid PostgreSQL URL ({self.address})"
+            ) from None
+
+    @contextmanager
+    def transaction(self, write: bool, schema: bool = False) -> Iterator[_Db]:
+        conn = self._connect()
+        try:
+            with conn.transaction(), conn.cursor() as cursor:
+                if schema:  # CREATE ... IF NOT EXISTS races between processes otherwise
+                    cursor.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK_KEY,))
+                yield _Db(cursor, self._sql)
+        finally:
+            conn.close()
+
+
+def _scrub(message: str, url: str) -> str:
+    """Remove the URL's password from a driver message, wherever it appears."""
+    try:
+        password = urlsplit(url).password
+    except ValueError:
+        password = None
+    for secret in filter(None, {password, password and unquote(password)}):
+        message = message.replace(secret, "***")
+    return message
+
+
+def _clean(text: str) -> str:
+    """PostgreSQL text cannot hold NUL; drop it on both backends so they behave the same."""
+    return text.replace("\x00", "")
+
+
+# ---------------------------------------------------------------- the store
 
 
 class LearnerStore:
-    """Learner data in one SQLite file (WAL), safe for several threads and processes.
+    """Learner data in SQLite (default) or PostgreSQL, safe for several threads and processes.
 
     Each operation opens its own short-lived connection and transaction, so threads share
-    nothing, and WAL plus a busy timeout lets processes take turns at writing.
+    nothing; SQLite's WAL plus a busy timeout, or PostgreSQL's row locks, let writers take turns.
     """
 
-    # Portable DDL except AUTOINCREMENT (an identity column on PostgreSQL): ids are never reused.
     _SCHEMA = (
         """CREATE TABLE IF NOT EXISTS learners (
             id TEXT PRIMARY KEY,
             level TEXT NOT NULL,
             level_source TEXT NOT NULL,
             preferences TEXT NOT NULL,
-            created REAL NOT NULL)""",
+            created DOUBLE PRECISION NOT NULL)""",
         """CREATE TABLE IF NOT EXISTS turns (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            id {identity},
             learner_id TEXT NOT NULL REFERENCES learners (id),
             question TEXT NOT NULL,
             answer TEXT NOT NULL,
             route TEXT NOT NULL,
             citations TEXT NOT NULL,
             topics TEXT NOT NULL,
-            created REAL NOT NULL)""",
+            created DOUBLE PRECISION NOT NULL)""",
         "CREATE INDEX IF NOT EXISTS turns_by_learner ON turns (learner_id, created)",
         """CREATE TABLE IF NOT EXISTS topic_visits (
             learner_id TEXT NOT NULL REFERENCES learners (id),
             topic TEXT NOT NULL,
             visits INTEGER NOT NULL,
-            last_seen REAL NOT NULL,
+            last_seen DOUBLE PRECISION NOT NULL,
             PRIMARY KEY (learner_id, topic))""",
         """CREATE TABLE IF NOT EXISTS feedback (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            id {identity},
             learner_id TEXT NOT NULL REFERENCES learners (id),
-            turn_id INTEGER NOT NULL UNIQUE REFERENCES turns (id),
+            turn_id BIGINT NOT NULL UNIQUE REFERENCES turns (id),
             rating INTEGER NOT NULL CHECK (rating IN (-1, 1)),
             comment TEXT NOT NULL,
-            created REAL NOT NULL)""",
+            created DOUBLE PRECISION NOT NULL)""",
     )
 
     def __init__(self, settings: Settings) -> None:
-        self._path = database_path(settings)
-        self._path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
-            db.execute("PRAGMA journal_mode = WAL")
-        with self._transaction(write=True) as db:
+        url = settings.database_url
+        self._backend: _SQLite | _Postgres = _Postgres(url) if is_postgres_url(url) else _SQLite(database_path(settings))
+        with self._transaction(write=True, schema=True) as db:
             for statement in self._SCHEMA:
-                db.execute(statement)
+                db.run(statement)
 
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self._path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
-        try:
-            db.row_factory = sqlite3.Row
-            db.execute("PRAGMA foreign_keys = ON")
-            yield db
-        finally:
-            db.close()
+    @property
+    def backend(self) -> str:
+        """"sqlite" or "postgresql"."""
+        return self._backend.dialect.name
 
-    @contextmanager
-    def _transaction(self, write: bool = False) -> Iterator[sqlite3.Connection]:
-        """One atomic unit; writers take the lock up front so they queue instead of deadlocking."""
-        with self._connect() as db:
-            db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-            try:
-                yield db
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            db.execute("COMMIT")
+    def _transaction(self, write: bool = False, schema: bool = False):
+        """One atomic unit: committed when the block ends, rolled back when it raises."""
+        return self._backend.transaction(write, schema)
 
     @staticmethod
-    def _ensure_learner(db: sqlite3.Connection, learner_id: str, now: float) -> None:
-        db.execute(
+    def _ensure_learner(db: _Db, learner_id: str, now: float) -> None:
+        db.run(
             "INSERT INTO learners (id, level, level_source, preferences, created) VALUES (?, ?, 'inferred', '{}', ?) "
             "ON CONFLICT (id) DO NOTHING",
             (learner_id, DEFAULT_LEVEL, now),
@@ -174,16 +326,18 @@ class LearnerStore:
         """Store a turn and count its topics in one transaction; re-infer the level unless set."""
         learner_id = validate_learner_id(learner_id)
         created = time.time() if now is None else now
-        topics = list(dict.fromkeys(topics))
+        question, answer, route = _clean(question), _clean(answer), _clean(route)
+        topics = list(dict.fromkeys(_clean(t) for t in topics))
+        citations_json, topics_json = json.dumps(citations), json.dumps(topics)  # fails before any write
         with self._transaction(write=True) as db:
             self._ensure_learner(db, learner_id, created)
-            turn_id = db.execute(
+            turn_id = db.one(
                 "INSERT INTO turns (learner_id, question, answer, route, citations, topics, created) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                (learner_id, question, answer, route, json.dumps(citations), json.dumps(topics), created),
-            ).fetchone()[0]
-            for topic in topics:
-                db.execute(
+                (learner_id, question, answer, route, citations_json, topics_json, created),
+            )["id"]
+            for topic in sorted(topics):  # one lock order for every writer (no deadlocks on PostgreSQL)
+                db.run(
                     "INSERT INTO topic_visits (learner_id, topic, visits, last_seen) VALUES (?, ?, 1, ?) "
                     "ON CONFLICT (learner_id, topic) DO UPDATE SET visits = topic_visits.visits + 1, "
                     "last_seen = CASE WHEN excluded.last_seen > topic_visits.last_seen "
@@ -194,40 +348,36 @@ class LearnerStore:
         return Turn(turn_id, learner_id, question, answer, route, citations, topics, created)
 
     @staticmethod
-    def _reinfer_level(db: sqlite3.Connection, learner_id: str) -> None:
-        rows = db.execute(
+    def _reinfer_level(db: _Db, learner_id: str) -> None:
+        rows = db.all(
             "SELECT question FROM turns WHERE learner_id = ? ORDER BY created DESC, id DESC LIMIT ?",
             (learner_id, LEVEL_WINDOW),
-        ).fetchall()
-        level = infer_level([row["question"] for row in reversed(rows)])
-        db.execute(
-            "UPDATE learners SET level = ? WHERE id = ? AND level_source = 'inferred'", (level, learner_id)
         )
+        level = infer_level([row["question"] for row in reversed(rows)])
+        db.run("UPDATE learners SET level = ? WHERE id = ? AND level_source = 'inferred'", (level, learner_id))
 
     def history(self, learner_id: str, limit: int = 20) -> list[Turn]:
         """The learner's last `limit` turns, oldest first."""
         learner_id = validate_learner_id(learner_id)
         with self._transaction() as db:
-            rows = db.execute(
+            rows = db.all(
                 "SELECT * FROM turns WHERE learner_id = ? ORDER BY created DESC, id DESC LIMIT ?",
                 (learner_id, max(int(limit), 0)),
-            ).fetchall()
+            )
         return [_turn(row) for row in reversed(rows)]
 
     def profile(self, learner_id: str) -> LearnerProfile:
         """The learner's profile; reading never creates one."""
         learner_id = validate_learner_id(learner_id)
         with self._transaction() as db:
-            row = db.execute(
-                "SELECT level, level_source, preferences, created FROM learners WHERE id = ?", (learner_id,)
-            ).fetchone()
+            row = db.one("SELECT level, level_source, preferences, created FROM learners WHERE id = ?", (learner_id,))
             if row is None:
                 return LearnerProfile(learner_id, DEFAULT_LEVEL, "inferred", {}, {}, 0, 0.0)
-            visits = db.execute(
+            visits = db.all(
                 "SELECT topic, visits, last_seen FROM topic_visits WHERE learner_id = ? ORDER BY visits DESC, topic",
                 (learner_id,),
-            ).fetchall()
-            turns = db.execute("SELECT COUNT(*) FROM turns WHERE learner_id = ?", (learner_id,)).fetchone()[0]
+            )
+            turns = db.one("SELECT COUNT(*) AS n FROM turns WHERE learner_id = ?", (learner_id,))["n"]
         topics = {visit["topic"]: {"count": visit["visits"], "last": visit["last_seen"]} for visit in visits}
         preferences = json.loads(row["preferences"])
         return LearnerProfile(learner_id, row["level"], row["level_source"], preferences, topics, turns, row["created"])
@@ -239,16 +389,16 @@ class LearnerStore:
             raise ValueError(f"unknown level {level!r}; expected one of {', '.join(LEVELS)}")
         with self._transaction(write=True) as db:
             self._ensure_learner(db, learner_id, time.time())
-            db.execute("UPDATE learners SET level = ?, level_source = 'set' WHERE id = ?", (level, learner_id))
+            db.run("UPDATE learners SET level = ?, level_source = 'set' WHERE id = ?", (level, learner_id))
 
     def set_preferences(self, learner_id: str, **prefs: object) -> None:
         """Merge `prefs` (JSON values) into the learner's preferences."""
         learner_id = validate_learner_id(learner_id)
         with self._transaction(write=True) as db:
             self._ensure_learner(db, learner_id, time.time())
-            row = db.execute("SELECT preferences FROM learners WHERE id = ?", (learner_id,)).fetchone()
+            row = db.one("SELECT preferences FROM learners WHERE id = ?{for_update}", (learner_id,))
             merged = {**json.loads(row["preferences"]), **prefs}
-            db.execute("UPDATE learners SET preferences = ? WHERE id = ?", (json.dumps(merged), learner_id))
+            db.run("UPDATE learners SET preferences = ? WHERE id = ?", (json.dumps(merged), learner_id))
 
     def add_feedback(self, learner_id: str, turn_id: int, rating: int, comment: str = "") -> None:
         """Rate one of the learner's own turns (+1/-1); rating again replaces the earlier rating."""
@@ -257,47 +407,47 @@ class LearnerStore:
             raise ValueError("rating must be +1 or -1")
         if len(comment) > MAX_COMMENT_CHARS:
             raise ValueError(f"comment must be at most {MAX_COMMENT_CHARS} characters")
+        turn_id = int(turn_id)
+        if not -(2**63) <= turn_id < 2**63:  # beyond any stored id, and beyond what the engines accept
+            raise PermissionError(f"turn {turn_id} is not one of this learner's turns")
         with self._transaction(write=True) as db:
-            owned = db.execute(
-                "SELECT id FROM turns WHERE id = ? AND learner_id = ?", (int(turn_id), learner_id)
-            ).fetchone()
+            owned = db.one("SELECT id FROM turns WHERE id = ? AND learner_id = ?", (turn_id, learner_id))
             if owned is None:
-                raise PermissionError(f"turn {int(turn_id)} is not one of this learner's turns")
-            db.execute(
+                raise PermissionError(f"turn {turn_id} is not one of this learner's turns")
+            db.run(
                 "INSERT INTO feedback (learner_id, turn_id, rating, comment, created) VALUES (?, ?, ?, ?, ?) "
                 "ON CONFLICT (turn_id) DO UPDATE SET rating = excluded.rating, comment = excluded.comment, "
                 "created = excluded.created",
-                (learner_id, int(turn_id), rating, comment.strip(), time.time()),
+                (learner_id, turn_id, rating, _clean(comment).strip(), time.time()),
             )
 
     def list_feedback(self, limit: int = 100) -> list[dict]:
         """Newest feedback first, with the rated turn, for advisors reviewing answers."""
         with self._transaction() as db:
-            rows = db.execute(
+            rows = db.all(
                 "SELECT f.id, f.learner_id, f.turn_id, f.rating, f.comment, f.created, "
                 "t.question, t.answer, t.route, t.citations "
                 "FROM feedback f JOIN turns t ON t.id = f.turn_id AND t.learner_id = f.learner_id "
                 "ORDER BY f.created DESC, f.id DESC LIMIT ?",
                 (max(int(limit), 0),),
-            ).fetchall()
-        return [{**dict(row), "citations": json.loads(row["citations"])} for row in rows]
+            )
+        return [{**row, "citations": json.loads(row["citations"])} for row in rows]
 
     def list_learners(self) -> list[dict]:
         """Every learner with turn count, level and last activity, most recently seen first."""
         with self._transaction() as db:
-            rows = db.execute(
+            return db.all(
                 "SELECT l.id, COUNT(t.id) AS turns, l.level, COALESCE(MAX(t.created), l.created) AS last_seen "
                 "FROM learners l LEFT JOIN turns t ON t.learner_id = l.id "
                 "GROUP BY l.id, l.level, l.created ORDER BY last_seen DESC, l.id"
-            ).fetchall()
-        return [dict(row) for row in rows]
+            )
 
     def forget(self, learner_id: str) -> int:
         """Delete every trace of the learner in one transaction; returns the number of rows deleted."""
         learner_id = validate_learner_id(learner_id)
         with self._transaction(write=True) as db:
             return sum(
-                db.execute(statement, (learner_id,)).rowcount
+                db.run(statement, (learner_id,))
                 for statement in (
                     "DELETE FROM feedback WHERE learner_id = ?",
                     "DELETE FROM topic_visits WHERE learner_id = ?",
@@ -307,7 +457,7 @@ class LearnerStore:
             )
 
 
-def _turn(row: sqlite3.Row) -> Turn:
+def _turn(row: dict) -> Turn:
     return Turn(
         id=row["id"],
         learner_id=row["learner_id"],
