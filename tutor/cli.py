@@ -43,11 +43,12 @@ def print_json(payload: object) -> None:
 @contextmanager
 def friendly_errors() -> Iterator[None]:
     """Expected failures become one clear line on stderr and exit code 1, never a trace."""
-    from tutor.index import IndexBusy, IndexMissing
+    from tutor.index import IndexBusy, IndexDamaged, IndexMissing
+    from tutor.learners import LearnerStoreUnavailable
 
     try:
         yield
-    except (IndexMissing, IndexBusy, CorpusError, ValueError, PermissionError, OSError) as exc:
+    except (IndexMissing, IndexDamaged, IndexBusy, LearnerStoreUnavailable, CorpusError, ValueError, OSError) as exc:
         console.print(f"[red]error:[/red] {exc}", highlight=False)
         raise typer.Exit(1) from None
     except KeyboardInterrupt:

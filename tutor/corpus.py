@@ -412,7 +412,7 @@ def import_files(paths: list[Path], corpus_dir: Path) -> ImportReport:
                 report.documents_added.append(add_document(path, corpus_dir))
             else:
                 copy_page(path, corpus_dir / "pages", report)
-        except (CorpusError, OSError) as exc:
+        except (CorpusError, OSError, ValueError) as exc:  # ValueError: a NUL byte in the name
             report.problems.append(Problem(path, str(exc)))
     regenerate_articles(corpus_dir, report)
     return report

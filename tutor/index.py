@@ -46,6 +46,13 @@ class IndexMissing(RuntimeError):
         super().__init__(f"No search index in {index_dir}/ yet: run `tutor index` first.")
 
 
+class IndexDamaged(RuntimeError):
+    """The live generation's files are missing or unreadable."""
+
+    def __init__(self, generation_dir: Path, detail: str) -> None:
+        super().__init__(f"The search index in {generation_dir} is damaged ({detail}): run `tutor index --rebuild`.")
+
+
 class IndexBusy(RuntimeError):
     """Another process is building the index right now."""
 
@@ -144,7 +151,7 @@ def read_manifest(settings: Settings, generation: str) -> dict | None:
     """A generation's manifest, or None when it is missing or unreadable."""
     try:
         return json.loads((settings.index_dir / generation / "manifest.json").read_text(encoding="utf-8"))
-    except (FileNotFoundError, json.JSONDecodeError):
+    except (OSError, ValueError):  # missing, unreadable, not UTF-8, not JSON
         return None
 
 

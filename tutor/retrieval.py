@@ -11,6 +11,7 @@ import re
 import threading
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 
 import bm25s
 import numpy as np
@@ -19,12 +20,14 @@ from tutor.chunking import Chunk
 from tutor.config import Settings
 from tutor.embeddings import get_embeddings
 from tutor.index import (
+    IndexDamaged,
     IndexMissing,
     chroma_client,
     collection_name,
     current_generation,
     keyword_tokens,
     load_chunks,
+    read_manifest,
 )
 
 CANDIDATES = 30  # per retriever, before fusion
@@ -61,11 +64,10 @@ class IndexGeneration:
 
     def __init__(self, settings: Settings, generation: str) -> None:
         folder = settings.index_dir / generation
-        if not (folder / "manifest.json").exists():
+        if not folder.is_dir():
             raise IndexMissing(settings.index_dir)
         self.name = generation
-        self.chunks = load_chunks(folder)
-        self.vectors = np.load(folder / "vectors.npy")
+        self.chunks, self.vectors = read_generation(settings, folder)
         self.position = {c.chunk_id: i for i, c in enumerate(self.chunks)}
         self.kinds = np.array([c.kind for c in self.chunks])
         self.doc_ids = np.array([c.doc_id for c in self.chunks])
@@ -101,6 +103,25 @@ class IndexGeneration:
         n = min(n, len(scores))
         top = np.argpartition(-scores, n - 1)[:n]
         return [int(i) for i in top[np.argsort(-scores[top])] if scores[i] > 0]
+
+
+def read_generation(settings: Settings, folder: Path) -> tuple[list[Chunk], np.ndarray]:
+    """Chunks and vectors of a generation, checked against its manifest; any damage is
+    reported as IndexDamaged naming the file, never as a deep library error."""
+    manifest = read_manifest(settings, folder.name)
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("chunks"), int):
+        raise IndexDamaged(folder, "manifest.json is missing or unreadable")
+    try:
+        chunks = load_chunks(folder)
+    except (OSError, ValueError, TypeError) as exc:
+        raise IndexDamaged(folder, f"chunks.jsonl: {exc}") from None
+    try:
+        vectors = np.load(folder / "vectors.npy", allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        raise IndexDamaged(folder, f"vectors.npy: {exc}") from None
+    if len(chunks) != manifest["chunks"] or vectors.shape[0] != len(chunks):
+        raise IndexDamaged(folder, f"chunks.jsonl and vectors.npy disagree with manifest.json ({manifest['chunks']} chunks)")
+    return chunks, vectors
 
 
 def reciprocal_rank_fusion(

@@ -24,7 +24,7 @@ from tutor.topics import level_instruction, returning_hint, suggest_next, tag_to
 
 CONVERSATION_WINDOW_S = 2 * 3600  # earlier turns older than this don't make a question a follow-up
 STREAMED_NODES = {"generate", "fallback"}
-CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # C0 and C1 controls
 
 
 @dataclass
