@@ -154,12 +154,12 @@ def after_verify(state: TutorState) -> str:
 
 
 def fallback(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
-    """Compose the answer from source sentences: grounded by construction."""
-    context = select_context(state["hits"], state["query"], runtime.context.settings.prompt_source_tokens)
-    passages = [text for _, text in context]
-    message = answer_message(numbered_sources([heading(hit) for hit, _ in context], passages), standalone_question(state))
+    """Compose the answer from the same numbered passages' sentences: grounded by construction."""
+    passages = state["sources"]
+    headings = [heading(hit) for hit in state["source_hits"]]
+    message = answer_message(numbered_sources(headings, passages), standalone_question(state))
     draft = str(runtime.context.fallback_model.invoke([HumanMessage(message)]).content)
     verdict = policy.verify_answer(draft, passages, state["question"])
     if policy.declines(draft) or not verdict.cited:
         return {"route": "refuse", "refusal_reason": "out_of_scope", "answer": ""}
-    return {**sources_update(context), "answer": verdict.answer, "cited": list(verdict.cited), "llm_used": "extractive"}
+    return {"answer": verdict.answer, "cited": list(verdict.cited), "llm_used": "extractive"}
