@@ -45,10 +45,12 @@ def friendly_errors() -> Iterator[None]:
     """Expected failures become one clear line on stderr and exit code 1, never a trace."""
     from tutor.index import IndexBusy, IndexDamaged, IndexMissing
     from tutor.learners import LearnerStoreUnavailable
+    from tutor.retrieval import SearchUnavailable
 
+    expected = (IndexMissing, IndexDamaged, IndexBusy, SearchUnavailable, LearnerStoreUnavailable, CorpusError)
     try:
         yield
-    except (IndexMissing, IndexDamaged, IndexBusy, LearnerStoreUnavailable, CorpusError, ValueError, OSError) as exc:
+    except (*expected, ValueError, OSError) as exc:
         console.print(f"[red]error:[/red] {exc}", highlight=False)
         raise typer.Exit(1) from None
     except KeyboardInterrupt:

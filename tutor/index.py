@@ -282,6 +282,13 @@ def write_generation(
     return folder
 
 
+def remove_incomplete_generations(settings: Settings) -> None:
+    """Folders of builds that died before writing their manifest (it is written last)."""
+    for folder in settings.index_dir.glob("g*"):
+        if folder.is_dir() and not (folder / "manifest.json").exists():
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 def remove_stale_generations(settings: Settings, keep: set[str]) -> None:
     """Delete generations other than `keep` (live + previous, for readers still on it)."""
     for folder in settings.index_dir.glob("g*"):
@@ -298,6 +305,7 @@ def build_index(settings: Settings, rebuild: bool = False, progress: ProgressCal
     """Bring the index up to date with the corpus; see the module docstring for guarantees."""
     started = time.perf_counter()
     with index_lock(settings):
+        remove_incomplete_generations(settings)  # safe under the lock: no build is writing
         live = current_generation(settings)
         old_manifest = read_manifest(settings, live) if live else None
         documents, problems = load_documents(settings.corpus_dir)

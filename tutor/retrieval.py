@@ -36,6 +36,10 @@ FREE_PER_DOCUMENT = 3  # a focused question may well need three chunks of one ar
 SAME_DOCUMENT_DISCOUNT = 0.6  # per further chunk of that document
 
 
+class SearchUnavailable(RuntimeError):
+    """The vector store (a Chroma server) cannot be reached right now."""
+
+
 @dataclass(frozen=True)
 class SearchHit:
     """One ranked result; `to_dict` is the JSON contract of `tutor search --json`."""
@@ -85,9 +89,14 @@ class IndexGeneration:
         filters = [{"kind": kind}] if kind else []
         filters += [{"doc_id": doc_id}] if doc_id else []
         where = filters[0] if len(filters) == 1 else {"$and": filters} if filters else None
-        result = self.collection.query(
-            query_embeddings=[vector], n_results=min(n, len(self.chunks)), where=where, include=[]
-        )
+        try:
+            result = self.collection.query(
+                query_embeddings=[vector], n_results=min(n, len(self.chunks)), where=where, include=[]
+            )
+        except Exception as exc:  # httpx/chromadb errors of an unreachable or failing server
+            raise SearchUnavailable(
+                f"The search service is unavailable right now ({type(exc).__name__}); please try again in a moment."
+            ) from exc
         return [self.position[i] for i in result["ids"][0] if i in self.position]
 
     def keyword(self, query: str, n: int, kind: str | None, doc_id: str | None) -> list[int]:
@@ -176,6 +185,14 @@ class HybridRetriever:
             if self._generation is None or self._generation.name != live:
                 self._generation = IndexGeneration(self.settings, live)
             return self._generation
+
+    def reachable(self) -> bool:
+        """Whether the vector store answers (for /health)."""
+        try:
+            self.generation().collection.count()
+        except Exception:  # noqa: BLE001 - any failure means "not reachable"
+            return False
+        return True
 
     def search(self, query: str, k: int = 5, kind: str | None = None, doc_id: str | None = None) -> list[SearchHit]:
         """The k best chunks for `query`, best first."""

@@ -41,6 +41,7 @@ from tutor.index import (
     index_stats,
 )
 from tutor.learners import validate_learner_id
+from tutor.retrieval import SearchUnavailable
 from tutor.service import TutorAnswer, TutorService, clean_question
 from tutor.topics import LEVELS, TOPICS, returning_hint, suggest_next
 
@@ -445,6 +446,9 @@ class TutorPage:
             except Exception as exc:  # noqa: BLE001 - the student sees a calm message, the log the cause
                 if isinstance(exc, gr.Error):
                     shown = exc.message
+                elif isinstance(exc, SearchUnavailable):
+                    log.warning("search unavailable: %s", exc.__cause__)
+                    shown = f"⚠️ {exc}"
                 else:
                     log.error("answering failed: %s", type(exc).__name__, exc_info=exc)
                     shown = FRIENDLY_ERROR
@@ -839,6 +843,8 @@ def health(service: TutorService) -> tuple[dict, int]:
     except IndexMissing:
         return {"status": "degraded", "index": None, "llm": service.llm_name, "error": "no index"}, 503
     index = {"generation": stats["generation"], "chunks": stats["chunks"], "documents": stats["documents"], "created": stats["created"]}
+    if not service.retriever.reachable():
+        return {"status": "degraded", "index": index, "llm": service.llm_name, "error": "search service unreachable"}, 503
     return {"status": "ok", "index": index, "llm": service.llm_name}, 200
 
 
