@@ -3,7 +3,7 @@ SHELL := /bin/bash
 BIN := .venv/bin
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 HF_HUB_DISABLE_TELEMETRY=1 GRADIO_ANALYTICS_ENABLED=False ANONYMIZED_TELEMETRY=False
 
-.PHONY: install install-dev run index test test-fast bench load clean
+.PHONY: install install-dev run index test test-fast bench load faults clean
 
 .venv/.installed: pyproject.toml scripts/setup.sh
 	scripts/setup.sh
@@ -35,6 +35,15 @@ test-fast: install-dev
 ## bench: quality and speed against baselines in the same run
 bench: install-dev
 	$(BIN)/python -m benchmarks
+
+## load: 50 concurrent learners x 4 turns against a private app (extractive); table + data-loss check
+## (options: make load LOAD_ARGS="--learners 5 --turns 1 --llm local")
+load: install-dev
+	$(BIN)/python scripts/load.py $(LOAD_ARGS)
+
+## faults: re-index under load, kill -9 indexer / app, LLM and Chroma servers going away
+faults: install-dev
+	$(BIN)/python scripts/faults.py $(FAULTS_ARGS)
 
 clean:
 	rm -rf index data test-output benchmarks/results
