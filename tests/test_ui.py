@@ -390,3 +390,13 @@ def test_admin_reindex(app: AppServer, tmp_path: Path) -> None:
     chat = ask(student, "When does the Quantum Gardening Club meet?")
     answer, sources = last_answer(chat)
     assert sources and "Quantum Gardening Club" in sources, answer
+
+
+def test_nothing_about_learners_reaches_the_server_log(app: AppServer) -> None:
+    learner, question = "privacy-probe-7f3a", "What does the zebra-striped privacy probe cost?"
+    client = app.client()
+    sign_in(client, learner)
+    ask(client, question)
+    ask(client, "")  # a calm error path too
+    log = app.log_path.read_text(encoding="utf-8", errors="replace")
+    assert learner not in log and "zebra-striped" not in log
