@@ -15,7 +15,7 @@ RESULTS = Path(__file__).parent / "results"
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("suites", nargs="*", default=["retrieval", "speed", "agent"], choices=["retrieval", "speed", "agent"])
-    parser.add_argument("--agent-questions", type=int, default=None, help="Limit the agent suite to N golden questions.")
+    parser.add_argument("--agent-questions", type=int, default=None, help="Run the agent suite on N golden questions spread evenly over the set (default: all).")
     parser.add_argument("--synthetic-chunks", type=int, default=100_000)
     args = parser.parse_args()
     RESULTS.mkdir(exist_ok=True)
