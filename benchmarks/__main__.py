@@ -10,14 +10,18 @@ from pathlib import Path
 from benchmarks import agent_bench, retrieval_bench, speed_bench
 
 RESULTS = Path(__file__).parent / "results"
+SUITES = ("retrieval", "speed", "agent")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("suites", nargs="*", default=["retrieval", "speed", "agent"], choices=["retrieval", "speed", "agent"])
+    parser.add_argument("suites", nargs="*", help="retrieval, speed, agent (default: all three)")
     parser.add_argument("--agent-questions", type=int, default=None, help="Run the agent suite on N golden questions spread evenly over the set (default: all).")
     parser.add_argument("--synthetic-chunks", type=int, default=100_000)
     args = parser.parse_args()
+    args.suites = args.suites or list(SUITES)
+    if unknown := set(args.suites) - set(SUITES):
+        parser.error(f"unknown suite(s) {sorted(unknown)}; choose from {', '.join(SUITES)}")
     RESULTS.mkdir(exist_ok=True)
     report: dict = {"started": time.strftime("%Y-%m-%d %H:%M:%S")}
     if "retrieval" in args.suites:

@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from load import (
     BIN,
-    QUIET_ENV,
+    OFFLINE_ENV,
     Deployment,
     Learner,
     check_histories,
@@ -77,7 +77,7 @@ class Server:
 
     def __init__(self, args: list[str], port: int, log_path: Path, env: dict | None = None) -> None:
         self.args, self.port, self.log_path = args, port, log_path
-        self.env = {**os.environ, **QUIET_ENV, **(env or {})}
+        self.env = {**os.environ, **OFFLINE_ENV, **(env or {})}
         self.process: subprocess.Popen | None = None
 
     def start(self, timeout: float = 120) -> Server:

@@ -38,17 +38,11 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from tutor.config import OFFLINE_ENV  # noqa: E402  (needs the repo on sys.path)
+
 BIN = Path(sys.executable).parent
 CORPUS = ROOT / "corpus"
 GOLDEN = ROOT / "tests" / "golden" / "questions.jsonl"
-QUIET_ENV = {
-    "HF_HUB_OFFLINE": "1",
-    "TRANSFORMERS_OFFLINE": "1",
-    "HF_HUB_DISABLE_TELEMETRY": "1",
-    "GRADIO_ANALYTICS_ENABLED": "False",
-    "ANONYMIZED_TELEMETRY": "False",
-    "TOKENIZERS_PARALLELISM": "false",
-}
 ERROR_PREFIX = "⚠️"  # ui.py: a failed answer is shown as "⚠️ message"; a notice as "> ⚠️ ..."
 
 # A Markdown article with a fact that exists nowhere else (for re-index scenarios).
@@ -155,7 +149,7 @@ class Deployment:
         return f"http://127.0.0.1:{self.port}/"
 
     def env(self, **extra: str) -> dict[str, str]:
-        env = {**os.environ, **QUIET_ENV}
+        env = {**os.environ, **OFFLINE_ENV}
         env.update(
             TUTOR_CORPUS_DIR=str(self.corpus_dir),
             TUTOR_INDEX_DIR=str(self.index_dir),

@@ -14,15 +14,17 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-# No library may reach for a model hub or phone home; set before any of them is imported.
-for _name, _value in {
+# No library may reach for a model hub or phone home; set before any of them is imported
+# (and passed on to the processes the scripts start).
+OFFLINE_ENV = {
     "HF_HUB_OFFLINE": "1",
     "TRANSFORMERS_OFFLINE": "1",
     "HF_HUB_DISABLE_TELEMETRY": "1",
     "GRADIO_ANALYTICS_ENABLED": "False",
     "ANONYMIZED_TELEMETRY": "False",
     "TOKENIZERS_PARALLELISM": "false",
-}.items():
+}
+for _name, _value in OFFLINE_ENV.items():
     os.environ.setdefault(_name, _value)
 
 LLMBackend = Literal["local", "openai", "extractive"]

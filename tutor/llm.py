@@ -7,6 +7,7 @@ them alike and LangGraph's ``stream_mode="messages"`` sees tokens from each of t
 
 from __future__ import annotations
 
+import atexit
 import fcntl
 import hashlib
 import importlib.resources
@@ -193,8 +194,18 @@ def _shared_llama(model_path: str, n_ctx: int, n_threads: int) -> tuple[Any, thr
                 n_threads_batch=n_threads,
                 verbose=False,
             )
+            if not _LLAMAS:
+                atexit.register(_close_llamas)
             _LLAMAS[key] = (llama, threading.Lock())
         return _LLAMAS[key]
+
+
+def _close_llamas() -> None:
+    """Free the models before interpreter shutdown; llama.cpp's own finaliser runs too late
+    (its C bindings are already gone) and prints an ignored TypeError."""
+    for llama, _ in _LLAMAS.values():
+        llama.close()
+    _LLAMAS.clear()
 
 
 def _to_openai_messages(messages: list[BaseMessage]) -> list[dict[str, str]]:
