@@ -192,9 +192,7 @@ class TutorService:
         return Citation(n=n, chunk_id=c.chunk_id, doc_id=c.doc_id, title=c.title, section=c.section, text=c.text)
 
     def explored(self, learner: str | None) -> dict[str, int]:
-        if not learner:
-            return {}
-        return {topic: info["count"] for topic, info in self.store.profile(learner).topics.items()}
+        return self.store.profile(learner).explored if learner else {}
 
     def canned(self, state: TutorState, suggestions: list[str]) -> str:
         """The reply for routes that don't go through the LLM, ending with what we *can* help with."""
