@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -18,6 +16,9 @@ ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
 SEEDS = ROOT.parent / "shared" / "seeds"
 BIN = Path(sys.executable).parent
+
+sys.path.insert(0, str(ROOT / "scripts"))  # scripts/ is not a package
+from load import Deployment, free_port, get_json, wait_for_port  # noqa: E402,F401  (one copy, shared)
 
 
 def make_settings(tmp: Path, **overrides) -> Settings:
@@ -30,24 +31,6 @@ def make_settings(tmp: Path, **overrides) -> Settings:
 def copy_corpus(target: Path) -> Path:
     shutil.copytree(CORPUS, target, ignore=shutil.ignore_patterns("pages"))
     return target
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited with code {process.returncode}")
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.2)
-    raise TimeoutError(f"nothing listening on port {port} after {timeout} s")
 
 
 def tutor_env(settings: Settings, **extra: str) -> dict[str, str]:

@@ -125,7 +125,7 @@ def test_student_journey(page, app: AppServer) -> None:
     # Thumbs up on the answer is stored for this learner's turn.
     page.locator('button[aria-label="Like"]').last.click()
     page.get_by_text("Thanks! Your feedback").first.wait_for()
-    rows = [r for r in LearnerStore(app.settings).list_feedback() if r["learner_id"] == learner]
+    rows = [r for r in LearnerStore(app.settings()).list_feedback() if r["learner_id"] == learner]
     assert [(r["rating"], r["question"]) for r in rows] == [(1, ML_QUESTION)]
 
     # A suggested question is asked with one click.
@@ -158,7 +158,7 @@ def test_student_journey(page, app: AppServer) -> None:
     page.get_by_role("button", name="Yes, delete everything").click()
     page.locator("#learner-name textarea, #learner-name input").first.wait_for()
     page.wait_for_function("document.querySelectorAll('#chat [data-testid=\"user\"]').length === 0")
-    store = LearnerStore(app.settings)
+    store = LearnerStore(app.settings())
     assert store.history(learner) == [] and not [r for r in store.list_feedback() if r["learner_id"] == learner]
     page.reload(wait_until="load")
     page.locator("#learner-name textarea, #learner-name input").first.wait_for()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -29,6 +28,8 @@ from tutor.llm import (
     make_chat_model,
     parse_sources,
 )
+
+from .conftest import free_port
 
 PROMPT = """<sources>
 [1] Admissions › Requirements
@@ -261,12 +262,6 @@ def test_local_backend_without_streaming_reports_usage(model_cache: Path) -> Non
 
 
 # --------------------------------------------------------------------------- openai backend
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

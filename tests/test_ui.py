@@ -7,13 +7,9 @@ module (restarted once to check persistence), plus a second one with password si
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -23,7 +19,7 @@ from gradio_client.exceptions import AppError
 from tutor.config import Settings
 from tutor.learners import LearnerStore
 
-from .conftest import CORPUS, ROOT, free_port, make_settings, wait_for_port
+from .conftest import CORPUS, ROOT, Deployment, free_port, get_json
 
 ADMIN_PASSWORD = "correct horse battery staple"
 ML_QUESTION = "What does a machine learning engineer do?"
@@ -32,85 +28,29 @@ ML_QUESTION = "What does a machine learning engineer do?"
 # ---------------------------------------------------------------- a real server process
 
 
-class AppServer:
-    """`python app.py` with TUTOR_* variables pointing at one temporary deployment."""
+class AppServer(Deployment):
+    """The load script's private deployment (a copy of the corpus and of the built index,
+    `python app.py` over it), plus what the tests need on top."""
 
-    def __init__(self, settings: Settings, log_path: Path, **env: str) -> None:
-        self.settings = settings
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}/"
-        self.log_path = log_path
-        self.env = {
-            **os.environ,
-            "TUTOR_CORPUS_DIR": str(settings.corpus_dir),
-            "TUTOR_INDEX_DIR": str(settings.index_dir),
-            "TUTOR_DATA_DIR": str(settings.data_dir),
-            "TUTOR_LLM": "extractive",
-            "TUTOR_PORT": str(self.port),
-            "TUTOR_HOST": "127.0.0.1",
-            "GRADIO_ANALYTICS_ENABLED": "False",
-            "HF_HUB_OFFLINE": "1",
-            "HF_HUB_DISABLE_TELEMETRY": "1",
-            **env,
-        }
-        self.process: subprocess.Popen | None = None
+    def __init__(self, indexed: Settings, root: Path, **env: str) -> None:
+        super().__init__(root, index_from=indexed.index_dir, **env)
 
     def start(self) -> AppServer:
-        log = self.log_path.open("a")
-        self.process = subprocess.Popen(
-            [sys.executable, "app.py"], cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
-        )
-        try:
-            wait_for_port(self.port, self.process, timeout=120)
-            deadline = time.time() + 60
-            while time.time() < deadline:
-                try:
-                    if get_json(self.url + "health")[0] == 200:
-                        return self
-                except OSError:
-                    pass
-                time.sleep(0.2)
-            raise TimeoutError("the app never became healthy")
-        except Exception:
-            self.stop()
-            raise RuntimeError(f"app did not start; log:\n{self.log_path.read_text()[-3000:]}") from None
+        return self.start_app()
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-        self.process = None
+        self.stop_app()
 
     def restart(self) -> None:
-        self.stop()
-        self.start()
+        self.stop_app()
+        self.start_app()
 
     def client(self, auth: tuple[str, str] | None = None) -> Client:
         return Client(self.url, verbose=False, auth=auth, analytics_enabled=False, download_files=False)
 
 
-def get_json(url: str) -> tuple[int, dict]:
-    try:
-        with urllib.request.urlopen(url, timeout=10) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read() or b"{}")
-
-
-def deployment(indexed: Settings, root: Path) -> Settings:
-    """A private copy of the corpus (with its pages, for page import) and of the built index."""
-    shutil.copytree(CORPUS, root / "corpus")
-    shutil.copytree(indexed.index_dir, root / "index")
-    return make_settings(root)
-
-
 def start_app(indexed: Settings, root: Path, **env: str) -> AppServer:
-    settings = deployment(indexed, root)
-    return AppServer(settings, root / "server.log", **env).start()
+    return AppServer(indexed, root, **env).start()
 
 
 # ---------------------------------------------------------------- reading the chat
@@ -179,9 +119,9 @@ def test_health(app: AppServer) -> None:
 
 
 def test_missing_index_gives_a_hint_and_exit_code_1(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path)
-    server = AppServer(settings, tmp_path / "server.log")
-    result = subprocess.run([sys.executable, "app.py"], cwd=ROOT, env=server.env, capture_output=True, text=True, timeout=120)
+    server = Deployment(tmp_path)  # a corpus, but no index
+    settings = server.settings()
+    result = subprocess.run([sys.executable, "app.py"], cwd=ROOT, env=server.env(), capture_output=True, text=True, timeout=120)
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [f"No search index in {settings.index_dir}/ yet: run `tutor index` first."]
 
@@ -202,7 +142,7 @@ def test_cited_answer_and_follow_up(app: AppServer) -> None:
     assert sources and "Hackathon" in sources, f"the follow-up lost its context: {answer}"
     questions = [text_of(m) for m in chat if m["role"] == "user"]
     assert questions == [ML_QUESTION, "What is a hackathon?", "How long does it usually last?"]
-    turns = LearnerStore(app.settings).history("ada")
+    turns = LearnerStore(app.settings()).history("ada")
     assert [t.question for t in turns] == questions
 
     # ...and is only a follow-up in that conversation, not in another learner's.
@@ -222,11 +162,11 @@ def test_feedback_is_stored(app: AppServer) -> None:
     status = client.predict(0, 1, api_name="/feedback")  # the question itself can't be rated
     assert "can't be rated" in status
 
-    rows = [r for r in LearnerStore(app.settings).list_feedback() if r["learner_id"] == "feedback-fan"]
+    rows = [r for r in LearnerStore(app.settings()).list_feedback() if r["learner_id"] == "feedback-fan"]
     assert len(rows) == 1 and rows[0]["rating"] == 1 and rows[0]["question"] == "What is a hackathon?"
 
     client.predict(answer_index, -1, api_name="/feedback")  # changing one's mind replaces the rating
-    rows = [r for r in LearnerStore(app.settings).list_feedback() if r["learner_id"] == "feedback-fan"]
+    rows = [r for r in LearnerStore(app.settings()).list_feedback() if r["learner_id"] == "feedback-fan"]
     assert [r["rating"] for r in rows] == [-1]
 
 
@@ -250,7 +190,7 @@ def test_history_and_topics_survive_a_restart(app: AppServer) -> None:
     assert hint.startswith("💡 Welcome back, grace!"), hint
     assert level["value"] == "intermediate"
     client.predict("advanced", api_name="/set_level")
-    profile = LearnerStore(app.settings).profile("grace")
+    profile = LearnerStore(app.settings()).profile("grace")
     assert (profile.level, profile.level_source) == ("advanced", "set")
     assert sign_in(app.client(), "grace")[5]["value"] == "advanced"
 
@@ -270,7 +210,7 @@ def test_one_learner_cannot_read_another(app: AppServer) -> None:
         intruder.predict(api_name="/forget_me")
     chat, *_ = sign_in(intruder, "mallory")
     assert secret_question not in json.dumps(chat)
-    assert LearnerStore(app.settings).history("private-pat")[-1].question == secret_question
+    assert LearnerStore(app.settings()).history("private-pat")[-1].question == secret_question
 
     # The learner id is never a parameter of an endpoint: it lives in server-side session state.
     api = intruder.view_api(print_info=False, return_format="dict")["named_endpoints"]
@@ -290,7 +230,7 @@ def test_password_sign_in_pins_the_learner(auth_app: AppServer) -> None:
     assert "bob" in who["value"] and secret_question not in json.dumps(chat)
     chat = ask(bob, "What is a hackathon?")
     assert secret_question not in json.dumps(chat)
-    store = LearnerStore(auth_app.settings)
+    store = LearnerStore(auth_app.settings())
     assert [t.question for t in store.history("bob")] == ["What is a hackathon?"]
     assert [t.question for t in store.history("alice")] == [secret_question]
 
@@ -373,8 +313,8 @@ def test_admin_reindex(app: AppServer, tmp_path: Path) -> None:
     assert "binary.md" in report and "binary file" in report
     assert "latin1.txt" in report and "not UTF-8" in report
     assert "copy-of-a-page.txt (page)" in report
-    assert (app.settings.corpus_dir / "articles" / "quantum-gardening-club.md").exists()
-    assert not (app.settings.corpus_dir.parent / "outside.md").exists()
+    assert (app.settings().corpus_dir / "articles" / "quantum-gardening-club.md").exists()
+    assert not (app.settings().corpus_dir.parent / "outside.md").exists()
 
     # Students keep chatting while the index is rebuilt.
     student = app.client()
