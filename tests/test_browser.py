@@ -12,6 +12,7 @@ import pytest
 
 from tutor.config import Settings
 from tutor.learners import LearnerStore
+from tutor.ui import REMEMBER_KEY
 
 from .conftest import ROOT
 from .test_ui import ADMIN_PASSWORD, ML_QUESTION, AppServer, start_app
@@ -154,12 +155,15 @@ def test_student_journey(page, app: AppServer) -> None:
     assert user_messages(page) == [ML_QUESTION, suggested, "<script>alert(1)</script>"]
 
     # Forget me: confirm, then everything is gone and the page is reset.
+    remembered = page.evaluate("(key) => localStorage.getItem(key)", REMEMBER_KEY)
     page.get_by_role("button", name="Forget me").click()
     page.get_by_role("button", name="Yes, delete everything").click()
     page.locator("#learner-name textarea, #learner-name input").first.wait_for()
     page.wait_for_function("document.querySelectorAll('#chat [data-testid=\"user\"]').length === 0")
     store = LearnerStore(app.settings())
     assert store.history(learner) == [] and not [r for r in store.list_feedback() if r["learner_id"] == learner]
+    # the browser forgets the name asynchronously: reload only once its stored copy has changed
+    page.wait_for_function("([key, old]) => localStorage.getItem(key) !== old", arg=[REMEMBER_KEY, remembered])
     page.reload(wait_until="load")
     page.locator("#learner-name textarea, #learner-name input").first.wait_for()
     assert page.get_by_text(f"Signed in as {learner}").count() == 0

@@ -59,6 +59,12 @@ GRADIO_MAX_FILE_SIZE = "5mb"  # the upload route is public: bound what anyone ca
 WRONG_PASSWORD_DELAY_S = 1.0
 REMEMBER_KEY = "institute-tutor-learner"
 
+
+def remember(learner: str | None) -> dict:
+    """What the browser keeps of the sign-in. Always a non-empty dict: Gradio's BrowserState
+    skips writing falsy values, so storing "" would never forget a name."""
+    return {"learner": learner or ""}
+
 FRIENDLY_ERROR = "Sorry, something went wrong on our side. Please try again in a moment."
 QUEUED = "⏳ _Your question is in line: the tutor answers one student at a time and will be with you shortly._"
 NO_ANSWER = (
@@ -325,10 +331,10 @@ class TutorPage:
             except ValueError as exc:
                 raise UserError(f"Please choose another name: {exc}.") from None
         session, hint = self.signed_in(learner)
-        return session, session.messages, "", *self.panel(session, hint), learner if not self.auth else ""
+        return session, session.messages, "", *self.panel(session, hint), remember(None if self.auth else learner)
 
     @friendly
-    def restore(self, remembered: str, session: Session, request: gr.Request):
+    def restore(self, remembered: dict, session: Session, request: gr.Request):
         """On page load: the signed-in user (password sign-in) or the name this browser remembers.
 
         It changes nothing for an anonymous visitor, so it can't undo a sign-in or question
@@ -339,9 +345,9 @@ class TutorPage:
         learner = None
         if self.auth:
             learner = self.learner_of(session, request)
-        elif isinstance(remembered, str) and remembered.strip():
+        elif isinstance(remembered, dict) and remembered.get("learner"):
             try:
-                learner = validate_learner_id(remembered)
+                learner = validate_learner_id(remembered["learner"])
             except ValueError:
                 learner = None
         if not learner:  # the page's initial values already fit an anonymous visitor
@@ -354,7 +360,7 @@ class TutorPage:
         if self.auth:
             raise UserError("Use “Log out” to leave a password sign-in.")
         session = anonymous_session()
-        return session, session.messages, "", *self.panel(session), ""
+        return session, session.messages, "", *self.panel(session), remember(None)
 
     @friendly
     def set_level(self, level: str, session: Session, request: gr.Request):
@@ -381,7 +387,7 @@ class TutorPage:
             session.messages,
             "",
             *self.panel(session),
-            "",
+            remember(None),
             gr.update(visible=False),
         )
 
@@ -628,7 +634,7 @@ class TutorPage:
         s = self.settings
         with gr.Blocks(title=f"{TITLE} · OPIT", delete_cache=(3600, 3600)) as demo:
             session = gr.State(anonymous_session())
-            remembered = gr.BrowserState("", storage_key=REMEMBER_KEY, secret=REMEMBER_KEY)
+            remembered = gr.BrowserState(remember(None), storage_key=REMEMBER_KEY, secret=REMEMBER_KEY)
             gr.Markdown(
                 f"# 🎓 {TITLE}\nYour study guide to the Open Institute of Technology: degrees, careers, admissions "
                 "and student life, answered from the institute's own articles.",
