@@ -63,6 +63,19 @@ class Turn:
     citations: list[dict]
     topics: list[str]
     created: float
+    conversation: str | None = None  # None for turns stored before conversations existed
+
+
+@dataclass
+class Conversation:
+    """One conversation of a learner, for listing: its id ("" for turns stored before
+    conversations existed), its first question and when it was last continued."""
+
+    id: str
+    first_question: str
+    turns: int
+    started: float
+    last: float
 
 
 @dataclass
@@ -129,6 +142,10 @@ class _Db:
 
     def all(self, statement: str, params: tuple = ()) -> list[dict]:
         return [dict(row) for row in self._execute(statement, params).fetchall()]
+
+    def columns(self, table: str) -> set[str]:
+        """The column names of `table` (both drivers describe an empty result)."""
+        return {column[0] for column in self._execute(f"SELECT * FROM {table} WHERE 1 = 0", ()).description}
 
     def _execute(self, statement: str, params: tuple) -> Any:
         return self._cursor.execute(self._sql(statement), params)
@@ -295,6 +312,14 @@ class LearnerStore:
         with self._transaction(write=True, schema=True) as db:
             for statement in self._SCHEMA:
                 db.run(statement)
+            self._add_conversations(db)
+
+    @staticmethod
+    def _add_conversations(db: _Db) -> None:
+        """Databases made before conversations existed gain the column (their turns keep NULL)."""
+        if "conversation" not in db.columns("turns"):
+            db.run("ALTER TABLE turns ADD COLUMN conversation TEXT")
+        db.run("CREATE INDEX IF NOT EXISTS turns_by_conversation ON turns (learner_id, conversation, created)")
 
     @property
     def backend(self) -> str:
@@ -322,6 +347,7 @@ class LearnerStore:
         citations: list[dict],
         topics: list[str],
         now: float | None = None,
+        conversation: str | None = None,
     ) -> Turn:
         """Store a turn and count its topics in one transaction; re-infer the level unless set."""
         learner_id = validate_learner_id(learner_id)
@@ -332,9 +358,9 @@ class LearnerStore:
         with self._transaction(write=True) as db:
             self._ensure_learner(db, learner_id, created)
             turn_id = db.one(
-                "INSERT INTO turns (learner_id, question, answer, route, citations, topics, created) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                (learner_id, question, answer, route, citations_json, topics_json, created),
+                "INSERT INTO turns (learner_id, question, answer, route, citations, topics, created, conversation) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                (learner_id, question, answer, route, citations_json, topics_json, created, conversation),
             )["id"]
             for topic in sorted(topics):  # one lock order for every writer (no deadlocks on PostgreSQL)
                 db.run(
@@ -345,7 +371,7 @@ class LearnerStore:
                     (learner_id, topic, created),
                 )
             self._reinfer_level(db, learner_id)
-        return Turn(turn_id, learner_id, question, answer, route, citations, topics, created)
+        return Turn(turn_id, learner_id, question, answer, route, citations, topics, created, conversation)
 
     @staticmethod
     def _reinfer_level(db: _Db, learner_id: str) -> None:
@@ -356,15 +382,33 @@ class LearnerStore:
         level = infer_level([row["question"] for row in reversed(rows)])
         db.run("UPDATE learners SET level = ? WHERE id = ? AND level_source = 'inferred'", (level, learner_id))
 
-    def history(self, learner_id: str, limit: int = 20) -> list[Turn]:
-        """The learner's last `limit` turns, oldest first."""
+    def history(self, learner_id: str, limit: int = 20, conversation: str | None = None) -> list[Turn]:
+        """The learner's last `limit` turns, oldest first; only one conversation's when given
+        ("" names the turns stored before conversations existed)."""
+        learner_id = validate_learner_id(learner_id)
+        where, params = "learner_id = ?", (learner_id,)
+        if conversation is not None:
+            where, params = "learner_id = ? AND COALESCE(conversation, '') = ?", (learner_id, conversation)
+        with self._transaction() as db:
+            rows = db.all(
+                f"SELECT * FROM turns WHERE {where} ORDER BY created DESC, id DESC LIMIT ?",
+                (*params, max(int(limit), 0)),
+            )
+        return [_turn(row) for row in reversed(rows)]
+
+    def conversations(self, learner_id: str, limit: int = 50) -> list[Conversation]:
+        """The learner's conversations, most recently continued first."""
         learner_id = validate_learner_id(learner_id)
         with self._transaction() as db:
             rows = db.all(
-                "SELECT * FROM turns WHERE learner_id = ? ORDER BY created DESC, id DESC LIMIT ?",
-                (learner_id, max(int(limit), 0)),
+                "SELECT g.id, g.turns, g.started, g.last, (SELECT f.question FROM turns f WHERE f.learner_id = ? "
+                "AND COALESCE(f.conversation, '') = g.id ORDER BY f.created, f.id LIMIT 1) AS first_question "
+                "FROM (SELECT COALESCE(conversation, '') AS id, COUNT(*) AS turns, MIN(created) AS started, "
+                "MAX(created) AS last FROM turns WHERE learner_id = ? GROUP BY COALESCE(conversation, '')) g "
+                "ORDER BY g.last DESC, g.id LIMIT ?",
+                (learner_id, learner_id, max(int(limit), 0)),
             )
-        return [_turn(row) for row in reversed(rows)]
+        return [Conversation(r["id"], r["first_question"], r["turns"], r["started"], r["last"]) for r in rows]
 
     def profile(self, learner_id: str) -> LearnerProfile:
         """The learner's profile; reading never creates one."""
@@ -467,4 +511,5 @@ def _turn(row: dict) -> Turn:
         citations=json.loads(row["citations"]),
         topics=json.loads(row["topics"]),
         created=row["created"],
+        conversation=row["conversation"],
     )
