@@ -1,4 +1,8 @@
-"""`tutor`: the command line for advisors and admins. A thin layer over the library."""
+"""`tutor`: the command line for advisors and admins. A thin face over `tutor.service`.
+
+Start-up matters here (advisors run one command at a time): only typer and rich are imported
+up front; every command imports the service it needs, so `tutor learner list` never loads torch.
+"""
 
 from __future__ import annotations
 
@@ -21,7 +25,6 @@ from rich.progress import (
 from rich.table import Table
 
 from tutor.config import get_settings
-from tutor.corpus import CorpusError, import_files, load_documents
 
 app = typer.Typer(
     help="Institute Tutor: grounded, cited answers over the institute's published content.",
@@ -43,6 +46,7 @@ def print_json(payload: object) -> None:
 @contextmanager
 def friendly_errors() -> Iterator[None]:
     """Expected failures become one clear line on stderr and exit code 1, never a trace."""
+    from tutor.corpus import CorpusError
     from tutor.index import IndexBusy, IndexDamaged, IndexMissing
     from tutor.learners import LearnerStoreUnavailable
     from tutor.retrieval import SearchUnavailable
@@ -79,9 +83,8 @@ def corpus_import(
     strict: Annotated[bool, typer.Option(help="Exit non-zero when any file is skipped.")] = False,
 ) -> None:
     """Add pages and articles to the corpus; regenerate one Markdown file per unique article."""
-    settings = get_settings()
     with friendly_errors():
-        report = import_files(pages, settings.corpus_dir)
+        report = admin_service().import_files(pages)
     if as_json:
         print_json(
             {
@@ -104,8 +107,9 @@ def corpus_import(
 @corpus_app.command("list")
 def corpus_list(as_json: JsonFlag = False) -> None:
     """List the corpus documents (articles and courses)."""
-    settings = get_settings()
-    documents, problems = load_documents(settings.corpus_dir)
+    from tutor.corpus import load_documents
+
+    documents, problems = load_documents(get_settings().corpus_dir)
     rows = [{"id": d.id, "kind": d.kind, "title": d.title, "date": d.date, "path": str(d.path)} for d in documents]
     if as_json:
         print_json(rows)
@@ -127,22 +131,22 @@ def index_command(
     strict: Annotated[bool, typer.Option(help="Exit non-zero when any corpus file is skipped.")] = False,
 ) -> None:
     """Build or update the search index from corpus/ (incremental; swaps in atomically)."""
-    from tutor.index import build_index
+    from tutor.service.admin import describe_reindex
 
-    settings = get_settings()
     with friendly_errors(), index_progress() as progress:
-        summary = build_index(settings, rebuild=rebuild, progress=progress)
+        summary = admin_service().reindex(rebuild=rebuild, progress=progress)
     if as_json:
         print_json(summary.to_dict())
     else:
-        facts = summary.to_dict()
-        console.print(
-            ("rebuilt" if summary.rebuilt else "updated" if summary.swapped else "up to date")
-            + f": added {facts['added']}, updated {facts['updated']}, removed {facts['removed']}, "
-            f"unchanged {facts['unchanged']} documents; {facts['chunks']} chunks "
-            f"({facts['embedded']} embedded) in {facts['seconds']:.1f} s"
-        )
+        console.print(describe_reindex(summary), highlight=False)
     report_problems(summary.problems, strict)
+
+
+def admin_service():
+    """The admin work the page's Admin tab does too."""
+    from tutor.service.admin import AdminService
+
+    return AdminService(get_settings())
 
 
 @contextmanager
@@ -219,17 +223,19 @@ def print_answer_footer(answer, out: Console) -> None:
     )
 
 
-def stream_to_terminal(service, question: str, learner: str | None, history: list[str] | None = None):
+def stream_to_terminal(service, question: str, learner: str | None, conversation=None):
     """Print tokens as they come; returns the final answer."""
+    from tutor.service.events import Final, Reset, Token
+
     out = Console(highlight=False)
     final = None
-    for kind, payload in service.stream(question, learner=learner, history=history):
-        if kind == "token":
-            out.print(payload, end="", markup=False)
-        elif kind == "reset":
+    for event in service.stream(question, learner=learner, conversation=conversation):
+        if isinstance(event, Token):
+            out.print(event.text, end="", markup=False)
+        elif isinstance(event, Reset):
             out.print("\n[dim](checking the sources again…)[/dim]")
-        else:
-            final = payload
+        elif isinstance(event, Final):
+            final = event.answer
     out.print()
     if final.route != "answer" or final.llm == "extractive":
         out.print(final.answer, markup=False)
@@ -256,9 +262,11 @@ def ask_command(
 @app.command("chat")
 def chat_command(learner: LearnerOption = None, llm: LlmOption = None) -> None:
     """Interactive session with history. Commands: /level beginner|intermediate|advanced, /quit."""
+    from tutor.service.learner import ConversationThread
+
     with friendly_errors():
         service = open_service(llm)
-        history: list[str] = []
+        conversation = ConversationThread()
         console.print("Ask about the institute's programmes, careers and services. /quit to leave.")
         while True:
             try:
@@ -271,12 +279,11 @@ def chat_command(learner: LearnerOption = None, llm: LlmOption = None) -> None:
                 if not learner:
                     console.print("set --learner to keep a level")
                     continue
-                service.store.set_level(learner, question.removeprefix("/level").strip())
+                service.learners.set_level(learner, question.removeprefix("/level").strip())
                 console.print("level saved")
                 continue
             if question:
-                stream_to_terminal(service, question, learner, history)
-                history.append(question)
+                stream_to_terminal(service, question, learner, conversation)
 
 
 @app.command("eval")
@@ -314,16 +321,16 @@ feedback_app = typer.Typer(help="Students' thumbs up/down on answers.", no_args_
 app.add_typer(feedback_app, name="feedback")
 
 
-def learner_store():
-    from tutor.learners import LearnerStore
+def learner_service():
+    from tutor.service.learner import LearnerService
 
-    return LearnerStore(get_settings())
+    return LearnerService(get_settings())
 
 
 @learner_app.command("list")
 def learner_list(as_json: JsonFlag = False) -> None:
     """Every learner with their number of turns and level."""
-    rows = learner_store().list_learners()
+    rows = learner_service().learners()
     if as_json:
         print_json(rows)
         return
@@ -337,9 +344,9 @@ def learner_list(as_json: JsonFlag = False) -> None:
 def learner_show(learner_id: str, as_json: JsonFlag = False) -> None:
     """A learner's profile, topics and recent questions."""
     with friendly_errors():
-        store = learner_store()
-        profile = store.profile(learner_id)
-        turns = store.history(learner_id, limit=20)
+        learners = learner_service()
+        profile = learners.profile(learner_id)
+        turns = learners.history(learner_id, limit=20)
     payload = {**profile.__dict__, "history": [{"question": t.question, "route": t.route, "topics": t.topics} for t in turns]}
     if as_json:
         print_json(payload)
@@ -356,7 +363,7 @@ def learner_show(learner_id: str, as_json: JsonFlag = False) -> None:
 def learner_level(learner_id: str, level: str) -> None:
     """Set a learner's level: beginner, intermediate or advanced."""
     with friendly_errors():
-        learner_store().set_level(learner_id, level)
+        learner_service().set_level(learner_id, level)
     console.print(f"{learner_id}: level set to {level}")
 
 
@@ -364,7 +371,7 @@ def learner_level(learner_id: str, level: str) -> None:
 def learner_forget(learner_id: str, as_json: JsonFlag = False) -> None:
     """Delete everything stored about a learner (history, topics, feedback)."""
     with friendly_errors():
-        removed = learner_store().forget(learner_id)
+        removed = learner_service().forget(learner_id)
     if as_json:
         print_json({"learner": learner_id, "removed": removed})
     else:
@@ -376,7 +383,7 @@ def feedback_list(
     as_json: JsonFlag = False, limit: Annotated[int, typer.Option(help="Most recent N.")] = 100
 ) -> None:
     """Feedback with the question, answer and sources it was given on."""
-    rows = learner_store().list_feedback(limit=limit)
+    rows = learner_service().feedback(limit=limit)
     if as_json:
         print_json(rows)
         return

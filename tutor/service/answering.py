@@ -1,0 +1,208 @@
+"""Answering: run the agent graph for a question and stream typed events to a face.
+
+It owns the long-lived heavy parts (index reader, chat models); learners, admin work and
+accounts are the sibling services it carries, so a face needs only this one object.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+
+from langchain_core.messages import HumanMessage, SystemMessage
+
+from tutor.agent.graph import build_graph
+from tutor.agent.prompts import prompt, system_prompt
+from tutor.agent.state import TutorContext, TutorState
+from tutor.config import Settings
+from tutor.llm import make_chat_model
+from tutor.retrieval import SearchHit, open_retriever
+from tutor.service import pedagogy
+from tutor.service.accounts import PasswordAccounts
+from tutor.service.admin import AdminService
+from tutor.service.events import AnswerEvent, Citation, Final, Reset, Token, TutorAnswer, clean_question
+from tutor.service.learner import ConversationThread, LearnerService, LearnerState
+
+STREAMED_NODES = {"generate", "fallback"}
+
+
+class TutorService:
+    """Answers questions for learners. Thread-safe: the page calls it from several workers."""
+
+    def __init__(self, settings: Settings, llm: str | None = None) -> None:
+        self.settings = settings
+        self.llm_name = llm or settings.llm
+        self.retriever = open_retriever(settings)
+        self.learners = LearnerService(settings)
+        self.admin = AdminService(settings, learners=self.learners, retriever=self.retriever, llm_name=self.llm_name)
+        self.accounts = PasswordAccounts.from_settings(settings)
+        self.context = TutorContext(
+            settings=settings,
+            retriever=self.retriever,
+            chat_model=make_chat_model(settings, self.llm_name),
+            fallback_model=make_chat_model(settings, "extractive"),
+            llm_name=self.llm_name,
+        )
+
+    @property
+    def store(self):
+        """The learners store (tests and scripts inspect it; faces use `learners`)."""
+        return self.learners.store
+
+    def warm_up(self) -> None:
+        """Load the local model and read the fixed system prompt once, so the first student
+        doesn't wait for either (a few seconds each on two cores)."""
+        if self.llm_name != "local":
+            return
+        messages = [SystemMessage(system_prompt(pedagogy.pitch(pedagogy.DEFAULT_LEVEL))), HumanMessage("Say OK.")]
+        self.context.chat_model.invoke(messages)
+
+    # ------------------------------------------------------------ asking
+
+    def ask(
+        self,
+        question: str,
+        learner: str | None = None,
+        history: list[str] | None = None,
+        conversation: ConversationThread | None = None,
+        llm: str | None = None,
+    ) -> TutorAnswer:
+        """Answer without streaming (the CLI's --json, evaluation, tests)."""
+        for event in self.stream(question, learner, history, conversation, llm):
+            if isinstance(event, Final):
+                return event.answer
+        raise RuntimeError("the graph ended without an answer")  # unreachable by construction
+
+    def stream(
+        self,
+        question: str,
+        learner: str | None = None,
+        history: list[str] | None = None,
+        conversation: ConversationThread | None = None,
+        llm: str | None = None,
+    ) -> Iterator[AnswerEvent]:
+        """Yield `Token`s while the answer is written, `Reset` when a draft is discarded, then one `Final`.
+
+        Follow-ups read `history` when given, else the `conversation`'s questions, else (a learner
+        without a thread, as in the CLI) their questions of the last hours. The learner's state is
+        read once, here; a `conversation` also gets the question added once it is answered.
+        `llm="extractive"` answers this question without the service's LLM.
+        """
+        started = time.perf_counter()
+        context = self.context_for(llm)
+        state = self.learners.state(learner)
+        text = clean_question(question)
+        if len(text) > self.settings.max_question_chars:
+            yield Final(self.too_long(text, state, started))
+            return
+        if history is None:
+            history = conversation.follow_up_context() if conversation else state.recent_questions()
+        graph_state: TutorState = {"question": text, "previous_questions": history, "level": state.level}
+        first_token: float | None = None
+        last_step = None
+        final: TutorState = graph_state
+        for mode, payload in build_graph().stream(graph_state, context=context, stream_mode=["messages", "values"]):
+            if mode == "values":
+                final = payload
+                continue
+            message, meta = payload
+            if meta.get("langgraph_node") not in STREAMED_NODES or not message.content:
+                continue
+            if last_step is not None and meta.get("langgraph_step") != last_step:
+                yield Reset()
+            last_step = meta.get("langgraph_step")
+            first_token = first_token or time.perf_counter() - started
+            yield Token(str(message.content))
+        answer = self.finish(final, state, started, first_token, conversation, context.llm_name)
+        if conversation is not None:
+            conversation.add(answer)
+        yield Final(answer)
+
+    def context_for(self, llm: str | None) -> TutorContext:
+        """The graph's context for a question: the service's LLM, or none at all (extractive)."""
+        if llm in (None, self.llm_name):
+            return self.context
+        if llm != "extractive":
+            raise ValueError(f"this service writes with {self.llm_name!r}; per question only 'extractive' can be chosen")
+        return replace(self.context, chat_model=self.context.fallback_model, llm_name="extractive")
+
+    # ------------------------------------------------------------ composing the result
+
+    def finish(
+        self,
+        graph_state: TutorState,
+        state: LearnerState,
+        started: float,
+        first_token: float | None,
+        conversation: ConversationThread | None,
+        llm_name: str,
+    ) -> TutorAnswer:
+        """Turn the final graph state into an answer, record it for the learner, suggest next steps."""
+        route = graph_state["route"]
+        cited_hits = graph_state.get("source_hits", [])
+        citations = [self.citation(n, cited_hits[n - 1]) for n in graph_state.get("cited", []) if 0 < n <= len(cited_hits)]
+        topics = pedagogy.topics_of(graph_state["question"], [c.title for c in citations]) if route == "answer" else []
+        suggestions = state.suggestions(topics, {graph_state["question"]})
+        answer = graph_state.get("answer", "") if route == "answer" else self.canned(graph_state, suggestions)
+        result = TutorAnswer(
+            question=graph_state["question"],
+            answer=answer,
+            route=route,
+            citations=citations,
+            topics=topics,
+            learner=state.learner,
+            llm=graph_state.get("llm_used", llm_name if route == "answer" else "none"),
+            timings={},
+            suggestions=suggestions,
+            hint=state.hint(topics) if topics else None,
+            notice=graph_state.get("notice"),
+            conversation=conversation.id if conversation else None,
+            retrieved=graph_state.get("hits", []),
+        )
+        if state.learner:
+            result.turn_id = self.learners.record(result, result.conversation)
+        total = time.perf_counter() - started
+        result.timings = {
+            "retrieve_s": round(graph_state.get("retrieve_s", 0.0), 3),
+            "generate_s": round(graph_state.get("generate_s", 0.0), 3),
+            "first_token_s": round(first_token if first_token is not None else total, 3),
+            "total_s": round(total, 3),
+        }
+        return result
+
+    @staticmethod
+    def citation(n: int, hit: SearchHit) -> Citation:
+        c = hit.chunk
+        return Citation(n=n, chunk_id=c.chunk_id, doc_id=c.doc_id, title=c.title, section=c.section, text=c.text, date=c.date or "")
+
+    @staticmethod
+    def canned(graph_state: TutorState, suggestions: list[str]) -> str:
+        """The reply for routes that don't go through the LLM, ending with what we *can* help with."""
+        name = {"smalltalk": "smalltalk", "clarify": "clarify"}.get(graph_state["route"])
+        name = name or ("unsafe" if graph_state.get("refusal_reason") == "unsafe" else "refuse")
+        return prompt(name) + "\n" + "\n".join(f"- {s}" for s in suggestions)
+
+    def too_long(self, text: str, state: LearnerState, started: float) -> TutorAnswer:
+        """A calm answer for a question beyond the length limit; nothing is searched or stored."""
+        suggestions = pedagogy.next_questions(state.explored, [], set())
+        limit = self.settings.max_question_chars
+        answer = (
+            f"Your message is {len(text):,} characters long; please ask in under {limit:,} characters. "
+            + prompt("clarify")
+            + "\n"
+            + "\n".join(f"- {s}" for s in suggestions)
+        )
+        total = round(time.perf_counter() - started, 3)
+        return TutorAnswer(
+            question=text[:200] + "…",
+            answer=answer,
+            route="clarify",
+            citations=[],
+            topics=[],
+            learner=state.learner,
+            llm="none",
+            timings={"retrieve_s": 0.0, "generate_s": 0.0, "first_token_s": total, "total_s": total},
+            suggestions=suggestions,
+            follow_up_context=False,
+        )
