@@ -19,7 +19,7 @@ from gradio_client.exceptions import AppError
 from tutor.config import Settings
 from tutor.learners import LearnerStore
 
-from .conftest import CORPUS, ROOT, Deployment, free_port, get_json
+from .conftest import CORPUS, ROOT, Deployment, free_port, get_json, tutor_env
 
 ADMIN_PASSWORD = "correct horse battery staple"
 ML_QUESTION = "What does a machine learning engineer do?"
@@ -80,8 +80,11 @@ def ask(client: Client, question: str) -> list[dict]:
     return client.predict(question, api_name="/ask")[0]
 
 
-def sign_in(client: Client, name: str) -> tuple:
-    return client.predict(name, api_name="/sign_in")
+def sign_in(client: Client, name: str) -> dict:
+    """What signing in shows, by the outputs' labels ("Conversation", "Signed in", "Your topics", …)."""
+    result = client.predict(name, api_name="/sign_in")
+    returns = client.view_api(print_info=False, return_format="dict")["named_endpoints"]["/sign_in"]["returns"]
+    return dict(zip([r["label"] for r in returns], result))
 
 
 # ---------------------------------------------------------------- fixtures
@@ -178,7 +181,8 @@ def test_history_and_topics_survive_a_restart(app: AppServer) -> None:
 
     app.restart()
 
-    chat, _, who, topics, *_ = sign_in(app.client(), "grace")
+    shown = sign_in(app.client(), "grace")
+    chat, who, topics = shown["Conversation"], shown["Signed in"], shown["Your topics"]
     questions = [text_of(m) for m in chat if m["role"] == "user"]
     assert questions == [ML_QUESTION, "How much does tuition at OPIT cost per term?"]
     assert any(is_sources(m) for m in chat), "stored answers come back with their sources"
@@ -186,13 +190,14 @@ def test_history_and_topics_survive_a_restart(app: AppServer) -> None:
     assert "Careers and skills" in topics and "Admissions and costs" in topics
 
     client = app.client()
-    *_, hint, level, _ = sign_in(client, "grace")
+    shown = sign_in(client, "grace")
+    hint, level = shown["Hint"], shown["Your level"]
     assert hint.startswith("💡 Welcome back, grace!"), hint
     assert level["value"] == "intermediate"
     client.predict("advanced", api_name="/set_level")
     profile = LearnerStore(app.settings()).profile("grace")
     assert (profile.level, profile.level_source) == ("advanced", "set")
-    assert sign_in(app.client(), "grace")[5]["value"] == "advanced"
+    assert sign_in(app.client(), "grace")["Your level"]["value"] == "advanced"
 
 
 def test_one_learner_cannot_read_another(app: AppServer) -> None:
@@ -208,7 +213,7 @@ def test_one_learner_cannot_read_another(app: AppServer) -> None:
     assert "Sign in" in intruder.predict(1, 1, api_name="/feedback")
     with pytest.raises(AppError, match="Nobody is signed in"):
         intruder.predict(api_name="/forget_me")
-    chat, *_ = sign_in(intruder, "mallory")
+    chat = sign_in(intruder, "mallory")["Conversation"]
     assert secret_question not in json.dumps(chat)
     assert LearnerStore(app.settings()).history("private-pat")[-1].question == secret_question
 
@@ -226,7 +231,8 @@ def test_password_sign_in_pins_the_learner(auth_app: AppServer) -> None:
     ask(alice, secret_question)
 
     bob = auth_app.client(auth=("bob", "bob-pw"))
-    chat, _, who, *_ = sign_in(bob, "alice")  # asks to become alice: stays bob
+    shown = sign_in(bob, "alice")  # asks to become alice: stays bob
+    chat, who = shown["Conversation"], shown["Signed in"]
     assert "bob" in who["value"] and secret_question not in json.dumps(chat)
     chat = ask(bob, "What is a hackathon?")
     assert secret_question not in json.dumps(chat)
@@ -330,6 +336,15 @@ def test_admin_reindex(app: AppServer, tmp_path: Path) -> None:
     chat = ask(student, "When does the Quantum Gardening Club meet?")
     answer, sources = last_answer(chat)
     assert sources and "Quantum Gardening Club" in sources, answer
+
+    # The same admin work serves `tutor index`: nothing left to do, said in the same words as the tab.
+    command = [sys.executable, "-c", "from tutor.cli import app; app()", "index"]
+    result = subprocess.run(command, cwd=ROOT, env=tutor_env(app.settings()), capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    said = result.stderr.strip().splitlines()[-1]
+    assert said.startswith("The index was already up to date") and summary["generation"] in said, said
+    message, again, _ = admin.predict(api_name="/admin_reindex")
+    assert message == f"✅ {said}" and not again["swapped"]
 
 
 def test_nothing_about_learners_reaches_the_server_log(app: AppServer) -> None:
