@@ -1,4 +1,4 @@
-"""`make bench`: python -m benchmarks [retrieval] [speed] [agent] [--agent-questions N]."""
+"""`make bench`: python -m benchmarks [retrieval] [speed] [cli] [agent] [--agent-questions N]."""
 
 from __future__ import annotations
 
@@ -7,15 +7,15 @@ import json
 import time
 from pathlib import Path
 
-from benchmarks import agent_bench, retrieval_bench, speed_bench
+from benchmarks import agent_bench, cli_bench, retrieval_bench, speed_bench
 
 RESULTS = Path(__file__).parent / "results"
-SUITES = ("retrieval", "speed", "agent")
+SUITES = ("retrieval", "speed", "cli", "agent")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("suites", nargs="*", help="retrieval, speed, agent (default: all three)")
+    parser.add_argument("suites", nargs="*", help="retrieval, speed, cli, agent (default: all four)")
     parser.add_argument("--agent-questions", type=int, default=None, help="Run the agent suite on N golden questions spread evenly over the set (default: all).")
     parser.add_argument("--synthetic-chunks", type=int, default=100_000)
     args = parser.parse_args()
@@ -28,6 +28,8 @@ def main() -> None:
         report["retrieval"] = retrieval_bench.run()
     if "speed" in args.suites:
         report["speed"] = speed_bench.run(args.synthetic_chunks)
+    if "cli" in args.suites:
+        report["cli"] = cli_bench.run()
     if "agent" in args.suites:
         report["agent"] = agent_bench.run(args.agent_questions)
     path = RESULTS / f"bench-{time.strftime('%Y%m%dT%H%M%S')}.json"

@@ -183,3 +183,92 @@ def test_admin_tab(page) -> None:
     page.get_by_text("already up to date").wait_for(timeout=ANSWER_TIMEOUT_MS)
     OUTPUT.mkdir(exist_ok=True)
     page.screenshot(path=str(OUTPUT / "tutor-admin.png"), full_page=True)
+
+
+# ---------------------------------------------------------------- chat controls
+
+
+def sign_in_as(page, learner: str) -> None:
+    page.locator("#learner-name textarea, #learner-name input").first.fill(learner)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_text(f"Signed in as {learner}").wait_for()
+
+
+def test_citation_previews_its_source(page) -> None:
+    ask(page, ML_QUESTION)
+    wait_for_answer(page, 1)
+    marker = page.locator('#chat .bot-row a[title^="[1] "]').first
+    marker.wait_for()
+    preview = marker.get_attribute("title")
+    assert "Machine Learning Engineer" in preview and ": " in preview, preview
+    assert marker.inner_text().strip() == "[1]"
+    marker.hover()  # the browser shows the title as the preview
+
+
+def test_new_conversation_and_reopening_an_old_one(page, app: AppServer) -> None:
+    learner = "conversation-keeper"
+    sign_in_as(page, learner)
+    ask(page, ML_QUESTION)
+    wait_for_answer(page, 1)
+
+    page.locator("#new-conversation").click()
+    page.wait_for_function("document.querySelectorAll('#chat [data-testid=\"user\"]').length === 0")
+    ask(page, "What is a hackathon?")
+    wait_for_answer(page, 1)
+    assert user_messages(page) == ["What is a hackathon?"], "the new conversation starts empty"
+
+    listing = page.locator("#conversations")
+    listing.get_by_text(re.compile(r"^What is a hackathon\?")).wait_for()
+    listing.get_by_text(re.compile(r"^What does a machine learning engineer do\?")).click()
+    page.wait_for_function(
+        "(q) => [...document.querySelectorAll('#chat [data-testid=\"user\"]')].map(e => e.innerText.trim()).join('|') === q",
+        arg=ML_QUESTION,
+    )
+    conversations = {t.conversation for t in LearnerStore(app.settings()).history(learner)}
+    assert len(conversations) == 2 and None not in conversations
+
+    # A follow-up in the reopened conversation is stored in it.
+    ask(page, "Which skills does it need?")
+    wait_for_answer(page, 2)
+    [first, *_] = LearnerStore(app.settings()).conversations(learner)
+    assert first.first_question == ML_QUESTION and first.turns == 2
+
+
+@pytest.fixture(scope="module")
+def hanging_llm():
+    """An LLM server that accepts connections and never answers (a hung server)."""
+    import socket
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    yield f"http://127.0.0.1:{server.getsockname()[1]}/v1"
+    server.close()
+
+
+@pytest.fixture(scope="module")
+def slow_app(indexed_settings: Settings, tmp_path_factory: pytest.TempPathFactory, hanging_llm: str):
+    server = start_app(
+        indexed_settings, tmp_path_factory.mktemp("browser-slow"), TUTOR_LLM="openai",
+        TUTOR_OPENAI_BASE_URL=hanging_llm, TUTOR_LLM_TIMEOUT_S="90",
+    )
+    yield server
+    server.stop()
+
+
+def test_stop_ends_an_answer_and_stores_nothing(browser, slow_app: AppServer) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    try:
+        page.goto(slow_app.url, wait_until="load")
+        page.locator("#question textarea").wait_for()
+        sign_in_as(page, "impatient")
+        ask(page, ML_QUESTION)
+        page.get_by_text("Looking through").first.wait_for(timeout=ANSWER_TIMEOUT_MS)
+        page.locator("#stop").click()
+        page.locator("#chat .bot-row", has_text="Stopped").last.wait_for()
+        page.wait_for_function("() => !document.querySelector('#question textarea').disabled")
+        assert page.locator("#stop").is_hidden()
+        assert LearnerStore(slow_app.settings()).history("impatient") == []
+    finally:
+        context.close()

@@ -164,6 +164,36 @@ def index_progress() -> Iterator:
         yield update
 
 
+APP_PROBE_TIMEOUT_S = 0.5
+
+
+def running_app(settings) -> str | None:
+    """The URL of a tutor app that is up and serves this same index generation, if any: it has
+    the models loaded, so asking it takes milliseconds instead of seconds of imports."""
+    import json
+    import urllib.request
+
+    url = f"http://{settings.host}:{settings.port}"
+    try:
+        live = settings.index_pointer.read_text(encoding="utf-8").strip()  # tutor.index is heavy to import
+        with urllib.request.urlopen(f"{url}/health", timeout=APP_PROBE_TIMEOUT_S) as response:
+            health = json.load(response)
+    except (OSError, ValueError):
+        return None
+    return url if (health.get("index") or {}).get("generation") == live else None
+
+
+def app_json(url: str, path: str, **params) -> object:
+    """GET one of the app's `/api/` routes; its JSON."""
+    import json
+    import urllib.parse
+    import urllib.request
+
+    query = urllib.parse.urlencode({k: v for k, v in params.items() if v is not None})
+    with urllib.request.urlopen(f"{url}{path}?{query}", timeout=120) as response:
+        return json.load(response)
+
+
 @app.command("search")
 def search_command(
     query: Annotated[str, typer.Argument(help="What to look for.")],
@@ -172,19 +202,22 @@ def search_command(
     doc: Annotated[str | None, typer.Option(help="Only chunks of this document id.")] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Hybrid search (dense + BM25, fused) over the index, best first."""
-    from tutor.retrieval import open_retriever
-
+    """Hybrid search (dense + BM25, fused) over the index, best first (asks a running app when one is up)."""
+    settings = get_settings()
     with friendly_errors():
-        hits = open_retriever(get_settings()).search(query, k=k, kind=kind, doc_id=doc)
+        if url := running_app(settings):
+            hits = app_json(url, "/api/search", q=query, k=k, kind=kind, doc=doc)
+        else:
+            from tutor.service.search import SearchService
+
+            hits = SearchService(settings).search(query, k=k, kind=kind, doc=doc)
     if as_json:
-        print_json([hit.to_dict() for hit in hits])
+        print_json(hits)
         return
     out = Console()
     for hit in hits:
-        c = hit.chunk
-        out.print(f"[bold]{hit.rank}. {c.title}[/bold] › {c.section or '(intro)'}  [dim]{c.chunk_id}  {hit.score:.4f}[/dim]")
-        out.print(f"   {c.text[:300].replace(chr(10), ' ')}{'…' if len(c.text) > 300 else ''}", highlight=False)
+        out.print(f"[bold]{hit['rank']}. {hit['title']}[/bold] › {hit['section'] or '(intro)'}  [dim]{hit['chunk_id']}  {hit['score']:.4f}[/dim]")
+        out.print(f"   {hit['text'][:300].replace(chr(10), ' ')}{'…' if len(hit['text']) > 300 else ''}", highlight=False)
 
 
 # ---------------------------------------------------------------- asking (advisors)
@@ -250,8 +283,22 @@ def ask_command(
     llm: LlmOption = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Answer one question with citations (streams; --json prints the contract object)."""
+    """Answer one question with citations (streams; --json prints the contract object).
+
+    Anonymous extractive questions go to a running app when one is up (no models to load)."""
     with friendly_errors():
+        url = running_app(get_settings()) if llm == "extractive" and not learner else None
+        if url:
+            from tutor.service.events import TutorAnswer
+
+            answer = TutorAnswer.from_dict(app_json(url, "/api/ask", q=question))
+            if as_json:
+                print_json(answer.to_dict())
+            else:
+                out = Console(highlight=False)
+                out.print(answer.answer, markup=False)
+                print_answer_footer(answer, out)
+            return
         service = open_service(llm)
         if as_json:
             print_json(service.ask(question, learner=learner).to_dict())

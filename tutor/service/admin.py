@@ -63,6 +63,12 @@ class AdminService:
 
         return self._learners or LearnerService(self.settings)
 
+    def has_index(self) -> bool:
+        """Whether a live index generation exists (the app cannot answer without one)."""
+        from tutor.index import current_generation
+
+        return current_generation(self.settings) is not None
+
     def import_files(self, paths: list[Path]) -> ImportReport:
         """Add pages (.txt) and articles (.md) to the corpus; bad files are reported, never fatal."""
         return import_files(paths, self.settings.corpus_dir)

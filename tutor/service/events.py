@@ -82,6 +82,14 @@ class TutorAnswer:
             "turn_id": self.turn_id,
         }
 
+    @classmethod
+    def from_dict(cls, data: dict) -> TutorAnswer:
+        """The answer back from its `to_dict` (as a running app sends it to the CLI)."""
+        fields = {key: data.get(key) for key in ("question", "answer", "route", "topics", "learner", "llm", "timings")}
+        extras = {key: data.get(key) for key in ("hint", "notice", "turn_id")}
+        citations = [Citation.from_record(c) for c in data.get("citations", [])]
+        return cls(**fields, citations=citations, suggestions=data.get("suggestions", []), **extras)
+
 
 @dataclass(frozen=True)
 class Token:

@@ -199,6 +199,7 @@ class LearnerService:
 
 __all__ = [
     "EARLIER",
+    "Conversation",
     "ConversationThread",
     "LearnerService",
     "LearnerState",

@@ -7,8 +7,7 @@ from typing import TYPE_CHECKING
 
 import gradio as gr
 
-from tutor.learners import Conversation
-from tutor.service.learner import EARLIER, LearnerView
+from tutor.service.learner import EARLIER, Conversation, LearnerView
 from tutor.ui.chat import show_conversation
 from tutor.ui.session import Session, UserError, friendly
 

@@ -11,9 +11,8 @@ from collections.abc import Callable
 
 import gradio as gr
 
-from tutor.learners import validate_learner_id
 from tutor.service.answering import TutorService
-from tutor.service.learner import LearnerView
+from tutor.service.learner import LearnerView, validate_learner_id
 from tutor.ui.admin import AdminPart
 from tutor.ui.chat import ChatPart
 from tutor.ui.conversations import ConversationsPart

@@ -12,7 +12,8 @@ from fastapi import FastAPI, Query
 from fastapi.responses import JSONResponse
 
 from tutor.config import Settings
-from tutor.index import IndexMissing, current_generation
+from tutor.index import IndexMissing
+from tutor.service.admin import AdminService
 from tutor.service.answering import TutorService
 from tutor.ui.page import Page
 from tutor.ui.texts import APP_NAME, PageTexts
@@ -49,7 +50,7 @@ def add_cli_routes(app: FastAPI, service: TutorService) -> None:
 
     @app.get("/api/search")
     def search(q: str = Query(max_length=2000), k: int = Query(5, ge=1, le=50), kind: str | None = None, doc: str | None = None):
-        return [hit.to_dict() for hit in service.retriever.search(q, k=k, kind=kind, doc_id=doc)]
+        return service.searcher.search(q, k=k, kind=kind, doc=doc)
 
     @app.get("/api/ask")
     def ask(q: str = Query(max_length=100_000)):
@@ -114,7 +115,7 @@ def launch(settings: Settings) -> int:
     """Serve the page on settings.host:settings.port; returns an exit code."""
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     log.setLevel(logging.INFO)
-    if current_generation(settings) is None:
+    if not AdminService(settings).has_index():
         print(f"No search index in {settings.index_dir}/ yet: run `tutor index` first.", file=sys.stderr)
         return 1
     try:

@@ -8,8 +8,7 @@ from typing import TYPE_CHECKING
 
 import gradio as gr
 
-from tutor.learners import validate_learner_id
-from tutor.service.learner import LearnerView
+from tutor.service.learner import LearnerView, validate_learner_id
 from tutor.ui.chat import show_conversation
 from tutor.ui.session import Session, UserError, friendly
 
