@@ -10,6 +10,7 @@ import json
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -355,3 +356,27 @@ def test_nothing_about_learners_reaches_the_server_log(app: AppServer) -> None:
     ask(client, "")  # a calm error path too
     log = app.log_path.read_text(encoding="utf-8", errors="replace")
     assert learner not in log and "zebra-striped" not in log
+
+
+def test_cli_asks_the_running_app(app: AppServer) -> None:
+    """`tutor search` and anonymous `tutor ask --llm extractive` use the app serving the same index:
+    with the local search made impossible (a Chroma server that is down), they still answer, fast."""
+    command = [sys.executable, "-c", "from tutor.cli import app; app()"]
+    env = tutor_env(
+        app.settings(), TUTOR_HOST="127.0.0.1", TUTOR_PORT=str(app.port), TUTOR_CHROMA_URL=f"http://127.0.0.1:{free_port()}"
+    )
+
+    def tutor(*args: str) -> tuple[object, float]:
+        started = time.perf_counter()
+        result = subprocess.run([*command, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout), time.perf_counter() - started
+
+    tutor("search", "warm-up", "--json")  # the app loads its embedding model on its first search
+    hits, search_s = tutor("search", "What is a hackathon?", "-k", "3", "--json")
+    assert [h["rank"] for h in hits] == [1, 2, 3] and "Hackathon" in hits[0]["title"]
+    assert list(hits[0]) == ["rank", "chunk_id", "doc_id", "title", "section", "kind", "text", "score"]
+    answer, ask_s = tutor("ask", "What is a hackathon?", "--llm", "extractive", "--json")
+    assert answer["route"] == "answer" and answer["llm"] == "extractive" and answer["learner"] is None
+    assert list(answer["citations"][0]) == ["n", "chunk_id", "doc_id", "title", "section", "text"]
+    assert search_s < 5 and ask_s < 5, (search_s, ask_s)  # loading the models alone takes longer here
