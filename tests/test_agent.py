@@ -13,7 +13,7 @@ from tutor.agent.nodes import MAX_GENERATIONS, MAX_REWRITES
 from tutor.agent.state import TutorContext
 from tutor.evaluation import load_golden, run_eval
 from tutor.llm import make_chat_model
-from tutor.service import TutorService
+from tutor.service import Final, Token, TutorService
 
 from .conftest import ROOT, copy_corpus, free_port, make_settings, run_tutor
 
@@ -142,8 +142,9 @@ def test_local_llm_answers_with_valid_citations(tmp_path) -> None:
     build_index(settings)
     service = TutorService(settings)
     events = list(service.stream("How much does tuition at OPIT cost per term?"))
-    tokens = [payload for kind, payload in events if kind == "token"]
-    final = events[-1][1]
+    tokens = [event.text for event in events if isinstance(event, Token)]
+    assert isinstance(events[-1], Final)
+    final = events[-1].answer
     assert len(tokens) > 3, "the local model streams its answer"
     assert final.route == "answer" and final.citations and "2,250" in final.answer
     assert final.llm in {"local", "extractive"}

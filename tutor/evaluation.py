@@ -155,7 +155,7 @@ def run_eval(service, items: list[GoldenQuestion], progress: Callable[[int, int]
             "q": item.q,
             "answer": answer.answer,
             "route": answer.route,
-            "citations": [c.__dict__ for c in answer.citations],
+            "citations": [c.to_dict() for c in answer.citations],
             "retrieved": [{"chunk_id": h.chunk.chunk_id, "title": h.chunk.title, "text": h.chunk.text} for h in answer.retrieved],
             "timings": answer.timings,
             "llm": answer.llm,
