@@ -103,7 +103,7 @@ def test_learner_topics_and_forgetting(service: TutorService) -> None:
     assert answer.suggestions and all(s != "How much does tuition at OPIT cost per term?" for s in answer.suggestions)
     assert service.ask("What is a hackathon?", learner="grace").learner == "grace"
     assert service.store.profile("grace").turns == 1
-    assert service.forget("ada") > 0
+    assert service.learners.forget("ada") > 0
     assert service.store.profile("ada").turns == 0 and service.store.profile("grace").turns == 1
 
 
