@@ -169,16 +169,19 @@ def select_diverse(
 
 
 class HybridRetriever:
-    """Searches the live index; follows the pointer to a new generation after a re-index."""
+    """Searches the live index; follows the pointer to a new generation after a re-index.
+    Pinned to `generation`, it searches that one only (the indexer checks a generation's
+    suggestions before it goes live)."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, generation: str | None = None) -> None:
         self.settings = settings
+        self._pinned = generation
         self._lock = threading.Lock()
         self._generation: IndexGeneration | None = None
 
     def generation(self) -> IndexGeneration:
         """The live generation, reopened when `tutor index` has flipped the pointer."""
-        live = current_generation(self.settings)
+        live = self._pinned or current_generation(self.settings)
         if live is None:
             raise IndexMissing(self.settings.index_dir)
         with self._lock:

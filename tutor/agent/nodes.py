@@ -122,7 +122,7 @@ def generate(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
     started = time.perf_counter()
     context = select_context(state["hits"], state["query"], runtime.context.settings.prompt_source_tokens)
     sources = numbered_sources([heading(hit) for hit, _ in context], [text for _, text in context])
-    system = system_prompt(level_instruction(state.get("level") or "intermediate"))
+    system = system_prompt(runtime.context.profile, level_instruction(state.get("level") or "intermediate"))
     messages = [SystemMessage(system), HumanMessage(answer_message(sources, standalone_question(state)))]
     update: TutorState = {**sources_update(context), "generations": state["generations"] + 1}
     try:
