@@ -84,6 +84,13 @@ class IndexGeneration:
         """Every lower-case word of the indexed text: tells typos and foreign topics apart."""
         return {w for c in self.chunks for w in re.findall(r"[a-z][a-z'’\-]*", c.embed_text.lower())}
 
+    @cached_property
+    def acronyms(self) -> dict[str, str]:
+        """The content's own abbreviations and what they stand for (see `policy.acronyms_in`)."""
+        from tutor.agent.policy import acronyms_in
+
+        return acronyms_in([c.text for c in self.chunks])
+
     def dense(self, vector: np.ndarray, n: int, kind: str | None, doc_id: str | None) -> list[int]:
         """Positions of the nearest chunks by cosine similarity."""
         filters = [{"kind": kind}] if kind else []
