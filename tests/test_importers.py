@@ -129,3 +129,11 @@ def test_the_same_text_in_another_format_is_not_added_twice(empty_corpus: Path, 
     assert report.documents_added == ["why-hackathons-matter"]
     assert [p.path.name for p in report.problems] == ["same-as-pdf.pdf"]
     assert "why-hackathons-matter" in report.problems[0].message
+
+
+def test_two_files_with_the_same_title_get_two_ids(empty_corpus: Path, tmp_path: Path) -> None:
+    for name, body in (("training.md", "What the training covers."), ("training-page.md", "When the training runs.")):
+        (tmp_path / name).write_text(f"---\ntitle: Instructor Training\n---\n\n{body}\n", encoding="utf-8")
+    report = import_files([tmp_path / "training.md", tmp_path / "training-page.md"], empty_corpus)
+    assert report.documents_added == ["instructor-training", "training-page"]
+    assert len(documents(empty_corpus)) == 2

@@ -28,10 +28,12 @@ import bm25s
 import numpy as np
 import Stemmer
 
+from tutor.catalogue import catalogue_document
 from tutor.chunking import CHUNKER_VERSION, Chunk, chunk_documents
 from tutor.config import Settings
 from tutor.corpus import Document, Problem, load_documents
 from tutor.embeddings import MODEL_NAME, get_embeddings
+from tutor.profile import load_profile
 from tutor.topics import TopicMap
 
 MANIFEST_FORMAT = 2  # 2: generations carry topics.json
@@ -305,6 +307,13 @@ def remove_stale_generations(settings: Settings, keep: set[str]) -> None:
                 client.delete_collection(name)
 
 
+def indexed_documents(settings: Settings) -> tuple[list[Document], list[Problem]]:
+    """The corpus's documents plus the course catalogue made from them."""
+    documents, problems = load_documents(settings.corpus_dir)
+    catalogue = catalogue_document(documents, load_profile(settings.corpus_dir))
+    return documents + ([catalogue] if catalogue else []), problems
+
+
 def build_index(settings: Settings, rebuild: bool = False, progress: ProgressCallback | None = None) -> IndexSummary:
     """Bring the index up to date with the corpus; see the module docstring for guarantees."""
     started = time.perf_counter()
@@ -312,7 +321,7 @@ def build_index(settings: Settings, rebuild: bool = False, progress: ProgressCal
         remove_incomplete_generations(settings)  # safe under the lock: no build is writing
         live = current_generation(settings)
         old_manifest = read_manifest(settings, live) if live else None
-        documents, problems = load_documents(settings.corpus_dir)
+        documents, problems = indexed_documents(settings)
         compatible = bool(old_manifest) and old_manifest.get("signature") == signature(settings) and not rebuild
         summary = IndexSummary(generation=live or "", problems=problems, rebuilt=not compatible)
         hashes = diff_documents(documents, old_manifest["documents"] if compatible else {}, summary)
@@ -371,7 +380,6 @@ def write_topics(
 ) -> int:
     """Derive the new generation's topics and their checked suggestions (before it goes live,
     so the page never shows a topic or a question the live index can't back); returns the count."""
-    from tutor.profile import load_profile
     from tutor.suggestions import CACHE_FILE, ModelQuestions, add_suggestions, agent_checker
     from tutor.topic_build import derive_topics, load_edits
 

@@ -34,7 +34,7 @@ from tutor.corpus.documents import (
     slugify,
     split_markdown,
 )
-from tutor.corpus.pages import regenerate_articles
+from tutor.corpus.pages import regenerate_articles, unique_id
 
 MARKDOWN_SUFFIXES = {".md", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm"}
@@ -165,13 +165,15 @@ def add_document(path: Path, corpus_dir: Path, kind: str | None = None) -> str:
 
 def choose_id(draft: Draft, origin: str, existing: list[Document]) -> str:
     """The front matter's id; else the title's slug, unless another document (imported from
-    another file) has it, then the file name's. Re-importing a file keeps its id."""
+    another file) has it, then the file name's, then that with `-2`, `-3`... Re-importing a
+    file keeps its id."""
     if draft.meta.get("id"):
         candidates = [str(draft.meta["id"]).strip()]
     else:
         candidates = [slugify(draft.title), slugify(Path(origin).stem)]
     owners = {d.id: d.meta.get("origin_file") for d in existing}
-    document_id = next((c for c in candidates if owners.get(c, origin) == origin), candidates[-1])
+    free = [c for c in candidates if owners.get(c, origin) == origin]
+    document_id = free[0] if free else unique_id(candidates[-1], owners)
     if not DOCUMENT_ID.fullmatch(document_id):
         raise CorpusError("the id may only contain letters, digits, '.', '_' and '-' (at most 120)")
     return document_id
