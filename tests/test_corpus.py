@@ -7,15 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tutor.corpus import (
-    BULLET,
-    FOOTER_START,
-    import_files,
-    is_heading,
-    load_documents,
-    paragraph_key,
-    read_text_file,
-)
+from tutor.corpus import import_files, load_documents, read_text_file
+from tutor.corpus.pages import BULLET, FOOTER_START, is_heading, paragraph_key
 
 from .conftest import CORPUS, SEEDS
 
@@ -111,7 +104,7 @@ def test_bad_pages_are_reported_by_name_and_the_rest_imported(tmp_path: Path) ->
     assert len(report.written) >= 1
 
 
-def test_broken_corpus_files_are_skipped_and_named(tmp_path: Path) -> None:
+def test_broken_corpus_files_are_skipped_and_named_and_missing_ids_derived(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     shutil.copytree(CORPUS / "articles", corpus / "articles")
     good = len(list((corpus / "articles").glob("*.md")))
@@ -121,8 +114,10 @@ def test_broken_corpus_files_are_skipped_and_named(tmp_path: Path) -> None:
     (corpus / "articles" / "binary.md").write_bytes(b"\x00\x01\x02")
     (corpus / "articles" / "empty.md").write_text("")
     documents, problems = load_documents(corpus)
-    assert len(documents) == good
-    assert {p.path.name for p in problems} == {"broken-yaml.md", "no-front-matter.md", "no-id.md", "binary.md", "empty.md"}
+    assert len(documents) == good + 2  # ids and titles are derived when the front matter omits them
+    assert {p.path.name for p in problems} == {"broken-yaml.md", "binary.md", "empty.md"}
+    derived = {d.id: d.title for d in documents if d.path.name in {"no-front-matter.md", "no-id.md"}}
+    assert derived == {"no-front-matter": "Just a heading", "no-id": "T"}
 
 
 @pytest.mark.parametrize(

@@ -100,3 +100,12 @@ def test_connective_sentences_need_no_source() -> None:
 def test_declines_are_recognised() -> None:
     assert policy.declines("I couldn't find this in the institute's content.")
     assert not policy.declines("Tuition costs €2,250 per term [1].")
+
+
+def test_the_contents_own_acronyms_are_read_from_its_text_and_expanded() -> None:
+    texts = ["Study at the Technical University of Munich (TUM) or join the Code of Conduct Committee (CoCc)."]
+    acronyms = policy.acronyms_in(texts)
+    assert acronyms == {"tum": "Technical University of Munich TUM", "cocc": "Code of Conduct Committee CoCc"}
+    assert policy.rewrite_query("is tum online", VOCABULARY, acronyms) == "is Technical University of Munich TUM online"
+    assert policy.unknown_words("Is TUM at the career fair?", VOCABULARY, frozenset(acronyms)) == ([], [])
+    assert policy.acronyms_in(["We met (TODAY) at noon."]) == {}

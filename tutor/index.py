@@ -28,12 +28,16 @@ import bm25s
 import numpy as np
 import Stemmer
 
+from tutor.catalogue import catalogue_document
 from tutor.chunking import CHUNKER_VERSION, Chunk, chunk_documents
 from tutor.config import Settings
 from tutor.corpus import Document, Problem, load_documents
 from tutor.embeddings import MODEL_NAME, get_embeddings
+from tutor.profile import load_profile
+from tutor.topics import TopicMap
 
-MANIFEST_FORMAT = 1
+MANIFEST_FORMAT = 2  # 2: generations carry topics.json
+TOPICS_FILE = "topics.json"
 EMBED_BATCH = 64
 STORE_BATCH = 2000
 ProgressCallback = Callable[[str, int, int], None]  # (stage, done, total)
@@ -70,6 +74,7 @@ class IndexSummary:
     embedded: int = 0
     rebuilt: bool = False
     swapped: bool = False
+    topics: int = 0
     seconds: float = 0.0
     problems: list[Problem] = field(default_factory=list)
 
@@ -84,6 +89,7 @@ class IndexSummary:
             "embedded": self.embedded,
             "rebuilt": self.rebuilt,
             "swapped": self.swapped,
+            "topics": self.topics,
             "seconds": round(self.seconds, 3),
             "problems": [{"file": str(p.path), "error": p.message} for p in self.problems],
         }
@@ -169,7 +175,7 @@ def signature(settings: Settings) -> dict:
 
 def document_hash(document: Document) -> str:
     """Changes whenever anything that reaches a chunk changes."""
-    payload = json.dumps([document.title, document.kind, document.date, document.text])
+    payload = json.dumps([document.title, document.kind, document.date, document.topics, document.text])
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
@@ -301,6 +307,13 @@ def remove_stale_generations(settings: Settings, keep: set[str]) -> None:
                 client.delete_collection(name)
 
 
+def indexed_documents(settings: Settings) -> tuple[list[Document], list[Problem]]:
+    """The corpus's documents plus the course catalogue made from them."""
+    documents, problems = load_documents(settings.corpus_dir)
+    catalogue = catalogue_document(documents, load_profile(settings.corpus_dir))
+    return documents + ([catalogue] if catalogue else []), problems
+
+
 def build_index(settings: Settings, rebuild: bool = False, progress: ProgressCallback | None = None) -> IndexSummary:
     """Bring the index up to date with the corpus; see the module docstring for guarantees."""
     started = time.perf_counter()
@@ -308,11 +321,13 @@ def build_index(settings: Settings, rebuild: bool = False, progress: ProgressCal
         remove_incomplete_generations(settings)  # safe under the lock: no build is writing
         live = current_generation(settings)
         old_manifest = read_manifest(settings, live) if live else None
-        documents, problems = load_documents(settings.corpus_dir)
+        documents, problems = indexed_documents(settings)
         compatible = bool(old_manifest) and old_manifest.get("signature") == signature(settings) and not rebuild
         summary = IndexSummary(generation=live or "", problems=problems, rebuilt=not compatible)
         hashes = diff_documents(documents, old_manifest["documents"] if compatible else {}, summary)
-        if compatible and not (summary.added or summary.updated or summary.removed):
+        edits = topic_edits_hash(settings)
+        same_edits = compatible and old_manifest.get("topic_edits") == edits
+        if same_edits and not (summary.added or summary.updated or summary.removed):
             summary.chunks = old_manifest["chunks"]
             summary.seconds = time.perf_counter() - started
             return summary
@@ -327,13 +342,61 @@ def build_index(settings: Settings, rebuild: bool = False, progress: ProgressCal
             "chunks": len(chunks),
             "documents": hashes,
             "collection": collection_name(settings, generation),
+            "topic_edits": edits,
         }
         write_generation(settings, generation, chunks, vectors, manifest, progress)
+        summary.topics = write_topics(settings, generation, live, documents, chunks, vectors, progress)
         flip_pointer(settings, generation)
         remove_stale_generations(settings, keep={generation, live or generation})
         summary.generation, summary.chunks, summary.swapped = generation, len(chunks), True
         summary.seconds = time.perf_counter() - started
         return summary
+
+
+def topic_edits_hash(settings: Settings) -> str | None:
+    """Digest of `corpus/topics.yaml`: editing it re-derives the topics even if no document changed."""
+    try:
+        return hashlib.sha256((settings.corpus_dir / "topics.yaml").read_bytes()).hexdigest()
+    except FileNotFoundError:
+        return None
+
+
+def load_topic_map(settings: Settings, generation: str) -> TopicMap:
+    """A generation's topics; one built before topics existed has none."""
+    try:
+        return TopicMap.from_dict(json.loads((settings.index_dir / generation / TOPICS_FILE).read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError):
+        return TopicMap()
+
+
+def write_topics(
+    settings: Settings,
+    generation: str,
+    live: str | None,
+    documents: list[Document],
+    chunks: list[Chunk],
+    vectors: np.ndarray,
+    progress: ProgressCallback | None,
+) -> int:
+    """Derive the new generation's topics and their checked suggestions (before it goes live,
+    so the page never shows a topic or a question the live index can't back); returns the count."""
+    from tutor.suggestions import CACHE_FILE, ModelQuestions, add_suggestions, agent_checker
+    from tutor.topic_build import derive_topics, load_edits
+
+    profile = load_profile(settings.corpus_dir)
+    own_name = frozenset(f"{profile.name} {profile.short_name}".lower().split())
+    previous = load_topic_map(settings, live) if live else None
+    topic_map = derive_topics(documents, chunks, vectors, previous, load_edits(settings.corpus_dir), own_name)
+    model_questions = None
+    if settings.llm != "extractive":
+        from tutor.llm import make_chat_model
+
+        model_questions = ModelQuestions(make_chat_model(settings, settings.llm), settings.index_dir / CACHE_FILE)
+    checker = agent_checker(settings, generation)
+    topic_map = add_suggestions(topic_map, documents, chunks, vectors, checker, model_questions, progress)
+    folder = settings.index_dir / generation
+    (folder / TOPICS_FILE).write_text(json.dumps(topic_map.to_dict(), indent=1, ensure_ascii=False), encoding="utf-8")
+    return len(topic_map.topics)
 
 
 def index_stats(settings: Settings) -> dict:

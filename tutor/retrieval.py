@@ -27,8 +27,10 @@ from tutor.index import (
     current_generation,
     keyword_tokens,
     load_chunks,
+    load_topic_map,
     read_manifest,
 )
+from tutor.topics import TopicMap
 
 CANDIDATES = 30  # per retriever, before fusion
 NEAR_DUPLICATE_COSINE = 0.95
@@ -71,6 +73,7 @@ class IndexGeneration:
         if not folder.is_dir():
             raise IndexMissing(settings.index_dir)
         self.name = generation
+        self.settings = settings
         self.chunks, self.vectors = read_generation(settings, folder)
         self.position = {c.chunk_id: i for i, c in enumerate(self.chunks)}
         self.kinds = np.array([c.kind for c in self.chunks])
@@ -83,6 +86,18 @@ class IndexGeneration:
     def vocabulary(self) -> set[str]:
         """Every lower-case word of the indexed text: tells typos and foreign topics apart."""
         return {w for c in self.chunks for w in re.findall(r"[a-z][a-z'’\-]*", c.embed_text.lower())}
+
+    @cached_property
+    def topic_map(self) -> TopicMap:
+        """The topics derived for this generation (and their checked suggestions)."""
+        return load_topic_map(self.settings, self.name)
+
+    @cached_property
+    def acronyms(self) -> dict[str, str]:
+        """The content's own abbreviations and what they stand for (see `policy.acronyms_in`)."""
+        from tutor.agent.policy import acronyms_in
+
+        return acronyms_in([c.text for c in self.chunks])
 
     def dense(self, vector: np.ndarray, n: int, kind: str | None, doc_id: str | None) -> list[int]:
         """Positions of the nearest chunks by cosine similarity."""
@@ -169,16 +184,19 @@ def select_diverse(
 
 
 class HybridRetriever:
-    """Searches the live index; follows the pointer to a new generation after a re-index."""
+    """Searches the live index; follows the pointer to a new generation after a re-index.
+    Pinned to `generation`, it searches that one only (the indexer checks a generation's
+    suggestions before it goes live)."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, generation: str | None = None) -> None:
         self.settings = settings
+        self._pinned = generation
         self._lock = threading.Lock()
         self._generation: IndexGeneration | None = None
 
     def generation(self) -> IndexGeneration:
         """The live generation, reopened when `tutor index` has flipped the pointer."""
-        live = current_generation(self.settings)
+        live = self._pinned or current_generation(self.settings)
         if live is None:
             raise IndexMissing(self.settings.index_dir)
         with self._lock:

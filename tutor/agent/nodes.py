@@ -56,7 +56,9 @@ def grade(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
     similarity = max((hit.similarity for hit in hits), default=0.0)
     top_text = " ".join(h.chunk.embed_text for h in hits[:PROMPT_SOURCES])
     # judge the student's own words, not the rewrite (which may have "corrected" a foreign term)
-    evidence = policy.assess_evidence(standalone_question(state), state["query"], similarity, top_text, generation.vocabulary)
+    evidence = policy.assess_evidence(
+        standalone_question(state), state["query"], similarity, top_text, generation.vocabulary, generation.acronyms
+    )
     return {"evidence": evidence}
 
 
@@ -69,8 +71,9 @@ def after_grade(state: TutorState) -> str:
 
 def rewrite(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
     """Fix typos and expand abbreviations against the corpus vocabulary, then search again."""
-    vocabulary = runtime.context.retriever.generation().vocabulary
-    return {"query": policy.rewrite_query(state["query"], vocabulary), "rewrites": state["rewrites"] + 1}
+    generation = runtime.context.retriever.generation()
+    query = policy.rewrite_query(state["query"], generation.vocabulary, generation.acronyms)
+    return {"query": query, "rewrites": state["rewrites"] + 1}
 
 
 def decline(state: TutorState) -> TutorState:
@@ -122,7 +125,7 @@ def generate(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
     started = time.perf_counter()
     context = select_context(state["hits"], state["query"], runtime.context.settings.prompt_source_tokens)
     sources = numbered_sources([heading(hit) for hit, _ in context], [text for _, text in context])
-    system = system_prompt(level_instruction(state.get("level") or "intermediate"))
+    system = system_prompt(runtime.context.profile, level_instruction(state.get("level") or "intermediate"))
     messages = [SystemMessage(system), HumanMessage(answer_message(sources, standalone_question(state)))]
     update: TutorState = {**sources_update(context), "generations": state["generations"] + 1}
     try:

@@ -39,19 +39,18 @@ FOLLOW_UP = re.compile(
     r"|the program(me)?|the course|the degree|the article|the event)\b",
     re.IGNORECASE,
 )
+# Abbreviations of any English-speaking study context; the corpus's own ("TUM" for "Technical
+# University of Munich (TUM)") are read from its text at index time (`acronyms_in`).
 ABBREVIATIONS = {
     "ml": "machine learning",
     "ai": "artificial intelligence",
     "msc": "master's MSc",
     "bsc": "bachelor's BSc",
     "cs": "computer science",
-    "opit": "OPIT Open Institute of Technology",
-    "mit": "MIT Professional Education",
-    "tum": "Technical University of Munich",
     "uni": "university",
-    "cyber": "cybersecurity",
     "masters": "master's",
 }
+ACRONYM_DEFINITION = re.compile(r"((?:[A-Z][\w'’-]*\s+(?:(?:of|for|and|the|in|de|di)\s+)*){1,7})\(([A-Z][A-Za-z]{1,7})\)")
 TYPO_SIMILARITY = 0.8  # difflib ratio above which an unknown word is a misspelling of a known one
 CITATION = re.compile(r"\[(\d{1,2})\]")
 
@@ -99,14 +98,39 @@ class Evidence:
     unknown_names: tuple[str, ...]  # capitalised ones among them: names of things not covered
 
 
-def unknown_words(question: str, vocabulary: set[str]) -> tuple[list[str], list[str]]:
+def acronyms_in(texts: list[str]) -> dict[str, str]:
+    """"Technical University of Munich (TUM)" -> {"tum": "Technical University of Munich TUM"}:
+    the words before a parenthesised acronym whose letters, in order, spell it."""
+    found: dict[str, str] = {}
+    for text in texts:
+        for match in ACRONYM_DEFINITION.finditer(text):
+            words, acronym = match.group(1).split(), match.group(2)
+            for start in range(len(words)):
+                name = " ".join(words[start:])
+                if name[0].lower() == acronym[0].lower() and _spells(acronym.lower(), name.lower()):
+                    found.setdefault(acronym.lower(), f"{name} {acronym}")
+                    break
+    return found
+
+
+def _spells(acronym: str, name: str) -> bool:
+    """Every letter of the acronym appears in the name, in order."""
+    position = 0
+    for letter in acronym:
+        position = name.find(letter, position) + 1
+        if position == 0:
+            return False
+    return True
+
+
+def unknown_words(question: str, vocabulary: set[str], known: frozenset[str] = frozenset()) -> tuple[list[str], list[str]]:
     """Question words the corpus has never seen and that are not a typo of a word it has
     (no close match); capitalised ones after the first word look like names."""
     foreign, names = [], []
     stemmed = {stem(v) for v in vocabulary}
     for i, raw in enumerate(WORD.findall(question)):
         word = raw.lower().strip("'’-")
-        if len(word) < 3 or word in STOPWORDS or word[0].isdigit() or word in ABBREVIATIONS:
+        if len(word) < 3 or word in STOPWORDS or word[0].isdigit() or word in ABBREVIATIONS or word in known:
             continue
         if word in vocabulary or stem(word) in stemmed or get_close_matches(word, vocabulary, n=1, cutoff=TYPO_SIMILARITY):
             continue
@@ -116,12 +140,14 @@ def unknown_words(question: str, vocabulary: set[str]) -> tuple[list[str], list[
     return foreign, names
 
 
-def assess_evidence(question: str, query: str, similarity: float, top_text: str, vocabulary: set[str]) -> Evidence:
+def assess_evidence(
+    question: str, query: str, similarity: float, top_text: str, vocabulary: set[str], acronyms: dict[str, str] | None = None
+) -> Evidence:
     """Summarise retrieval quality: foreign words come from the student's own `question`,
     word overlap from the search `query` (which may have had its typos fixed)."""
     words = stems(query)
     overlap = len(words & stems(top_text)) / len(words) if words else 0.0
-    unknown, names = unknown_words(question, vocabulary)
+    unknown, names = unknown_words(question, vocabulary, frozenset(acronyms or ()))
     return Evidence(round(similarity, 4), round(overlap, 4), tuple(unknown), tuple(names))
 
 
@@ -136,13 +162,15 @@ def is_strong(evidence: Evidence) -> bool:
     return evidence.similarity >= 0.5 or (evidence.overlap >= 0.5 and evidence.similarity >= 0.25)
 
 
-def rewrite_query(question: str, vocabulary: set[str]) -> str:
-    """Second try: expand abbreviations and correct words the corpus does not know (typos)."""
+def rewrite_query(question: str, vocabulary: set[str], acronyms: dict[str, str] | None = None) -> str:
+    """Second try: expand abbreviations (the corpus's own and common ones) and correct words
+    the corpus does not know (typos)."""
+    expansions = {**ABBREVIATIONS, **(acronyms or {})}
     words = []
     for raw in WORD.findall(question):
         word = raw.lower()
-        if word in ABBREVIATIONS:
-            words.append(ABBREVIATIONS[word])
+        if word in expansions:
+            words.append(expansions[word])
         elif len(word) >= 4 and word not in vocabulary and word not in STOPWORDS:
             match = get_close_matches(word, vocabulary, n=1, cutoff=TYPO_SIMILARITY)
             words.append(match[0] if match else raw)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from functools import lru_cache
 from importlib.resources import files
 
+from tutor.profile import InstituteProfile
+
 
 @lru_cache(maxsize=None)
 def prompt(name: str) -> str:
@@ -12,10 +14,15 @@ def prompt(name: str) -> str:
     return (files("tutor.agent") / "prompts" / f"{name}.txt").read_text(encoding="utf-8").rstrip("\n")
 
 
-def system_prompt(level_instruction: str) -> str:
+def for_institute(name: str, profile: InstituteProfile) -> str:
+    """A prompt text with the institute's own words filled in (`{name}`, `{persona}`)."""
+    return prompt(name).format(name=profile.name, short_name=profile.display_name, persona=profile.persona)
+
+
+def system_prompt(profile: InstituteProfile, level_instruction: str) -> str:
     """Fixed instructions plus the learner's level: the prefix llama.cpp keeps cached, so
     only the sources and the question are read anew for each question."""
-    return prompt("system") + "\n" + level_instruction
+    return for_institute("system", profile) + "\n" + level_instruction
 
 
 def numbered_sources(titles: list[str], passages: list[str]) -> str:

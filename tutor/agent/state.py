@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypedDict
 
 from langchain_core.language_models import BaseChatModel
 
 from tutor.agent.policy import Evidence
 from tutor.config import Settings
+from tutor.profile import InstituteProfile
 from tutor.retrieval import HybridRetriever, SearchHit
 
 
@@ -21,6 +22,7 @@ class TutorContext:
     chat_model: BaseChatModel
     fallback_model: BaseChatModel  # extractive: always available, always grounded
     llm_name: str
+    profile: InstituteProfile = field(default_factory=InstituteProfile)  # whose persona the prompts take
 
 
 class TutorState(TypedDict, total=False):

@@ -1,28 +1,29 @@
-"""Scraped pages -> one clean Markdown file per unique article; loading the corpus.
+"""The scraped-page importer: pages -> one clean Markdown file per unique article.
 
 A scraped page holds a main article, then "Related posts" (other articles, often repeated
 across pages, sometimes with their titles and dates stripped), plus navigation and contact
 boilerplate. Import rebuilds the article set from *all* pages in `corpus/pages/` every time,
 so the result does not depend on the order pages arrived in, and re-importing is a no-op.
+This is one importer among several (see `importers.py`); it knows a common blog-page shape,
+not any one institute.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 import yaml
 
-BOILERPLATE_LINES = {
+from tutor.corpus.documents import CorpusError, ImportReport, Problem, parse_front_matter, read_text_file, slugify
+
+BOILERPLATE_LINES = {  # generic navigation of blog pages
     "skip to content",
     "read the article",
     "read the full article below:",
     "back to top",
-    "opit - open institute of technology",
 }
 FOOTER_START = "have questions?"
 RELATED_MARKER = "related posts"
@@ -30,36 +31,6 @@ DATE_LINE = re.compile(r"^([A-Z][a-z]{2}) (\d{1,2}), (\d{4})(?: (\d+) min read)?
 BULLET = re.compile(r"^\s*(?:[•\-*]|\d+\.)\s+")
 AUTHOR_LINE = re.compile(r"^By ([A-Z][\w.'-]+(?: [A-Z][\w.'-]+){0,3})$")
 MIN_KEY_CHARS = 60  # paragraphs shorter than this are too generic to identify an article
-MAX_FILE_BYTES = 2 * 1024 * 1024  # a scraped page or article is a few dozen KB
-DOCUMENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,119}")
-
-
-class CorpusError(Exception):
-    """A corpus file that cannot be used; the message names the file."""
-
-
-@dataclass
-class Problem:
-    """A file that was skipped, with the reason, for reports and `--strict`."""
-
-    path: Path
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.path}: {self.message}"
-
-
-@dataclass
-class Document:
-    """One corpus document (article or course) as loaded from its Markdown file."""
-
-    id: str
-    title: str
-    kind: str
-    text: str
-    path: Path
-    date: str | None = None
-    meta: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -76,37 +47,6 @@ class Segment:
     @property
     def keys(self) -> set[str]:
         return {k for k in map(paragraph_key, self.lines) if len(k) >= MIN_KEY_CHARS}
-
-
-@dataclass
-class ImportReport:
-    """What an import changed."""
-
-    pages_added: list[str] = field(default_factory=list)
-    documents_added: list[str] = field(default_factory=list)  # Markdown files taken as they are
-    written: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-
-
-# ---------------------------------------------------------------- reading files safely
-
-
-def read_text_file(path: Path) -> str:
-    """Read a UTF-8 text file, or raise CorpusError saying why it is unusable."""
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise CorpusError(f"too large ({size / 1024 / 1024:.1f} MB; the limit is {MAX_FILE_BYTES // 1024 // 1024} MB)")
-    data = path.read_bytes()
-    if not data.strip():
-        raise CorpusError("empty file")
-    if b"\x00" in data[:8192]:
-        raise CorpusError("binary file (contains NUL bytes)")
-    try:
-        return data.decode("utf-8").lstrip("\ufeff")
-    except UnicodeDecodeError as exc:
-        raise CorpusError(f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
 
 
 # ---------------------------------------------------------------- page -> segments
@@ -140,11 +80,25 @@ def clean_lines(raw: str) -> list[str]:
         if low in BOILERPLATE_LINES:
             continue
         lines.append(text)
+    lines = drop_repeated_lines(lines)
     while lines and (not lines[-1].strip() or is_banner(lines[-1])):
         lines.pop()
     while lines and (not lines[0].strip() or lines[0].strip().islower()):
         lines.pop(0)  # leading blank lines and a lower-case category label
     return lines
+
+
+def drop_repeated_lines(lines: list[str]) -> list[str]:
+    """A short line printed twice in a row is a logo's alt text or a site banner, not content."""
+    kept: list[str] = []
+    for i, line in enumerate(lines):
+        text = line.strip()
+        nxt = next((other.strip() for other in lines[i + 1 :] if other.strip()), None)
+        prev = next((other.strip() for other in reversed(lines[:i]) if other.strip()), None)
+        if text and len(text) <= 100 and text in (nxt, prev):
+            continue
+        kept.append(line)
+    return kept
 
 
 def is_banner(line: str) -> bool:
@@ -265,12 +219,6 @@ def fuller(a: Segment, b: Segment) -> Segment:
 # ---------------------------------------------------------------- article -> Markdown
 
 
-def slugify(text: str, limit: int = 60) -> str:
-    """A file-name-safe id from a title."""
-    slug = re.sub(r"[^a-z0-9]+", "-", text.lower().replace("’", "")).strip("-")
-    return slug[:limit].rstrip("-") or "untitled"
-
-
 def article_title(segment: Segment) -> str:
     """The explicit title, else the first heading, else the first words."""
     if segment.title:
@@ -328,7 +276,7 @@ def render_article(article: Article, article_id: str, title: str) -> str:
     return f"---\n{header}---\n\n# {title}\n\n{to_markdown(segment.lines)}"
 
 
-# ---------------------------------------------------------------- import
+# ---------------------------------------------------------------- pages -> article files
 
 
 def build_articles(pages_dir: Path) -> tuple[dict[str, tuple[Article, str]], list[Problem]]:
@@ -358,64 +306,12 @@ def unique_id(base: str, taken: dict) -> str:
     return candidate
 
 
-def copy_page(path: Path, pages_dir: Path, report: ImportReport) -> None:
-    """Copy a (validated) page into the corpus under a safe name; an identical copy is skipped."""
-    pages_dir.mkdir(parents=True, exist_ok=True)
-    target = pages_dir / safe_name(path.name)
-    if target.exists() and target.read_bytes() == path.read_bytes():
-        return
-    shutil.copyfile(path, target)
-    report.pages_added.append(target.name)
-
-
-def add_document(path: Path, corpus_dir: Path) -> str:
-    """Take a Markdown article as it is, stored under its front-matter id (never under the
-    file's own name, which may be hostile); returns the id."""
-    document = load_document(path, "article")
-    if not DOCUMENT_ID.fullmatch(document.id):
-        raise CorpusError("the id may only contain letters, digits, '.', '_' and '-' (at most 120)")
-    existing = {d.id: d.path for d in load_documents(corpus_dir)[0]}
-    target = corpus_dir / "articles" / f"{document.id}.md"
-    if document.id in existing and existing[document.id].resolve() != target.resolve():
-        raise CorpusError(f"id '{document.id}' is already used by {existing[document.id].name}")
-    if document.meta.get("origin_pages"):
-        raise CorpusError("origin_pages is reserved for articles generated from pages")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp")
-    shutil.copyfile(path, tmp)
-    os.replace(tmp, target)
-    return document.id
-
-
-def safe_name(name: str) -> str:
-    """A page's file name without any directory part or odd characters."""
-    cleaned = re.sub(r"[^\w.\-]+", "_", Path(name).name).lstrip(".")
-    return cleaned[:120] or "page.txt"
-
-
 def curated_title(path: Path) -> str | None:
     """A title an editor set by hand in an existing article file survives re-import."""
     try:
         return parse_front_matter(read_text_file(path))[0].get("title")
     except (CorpusError, OSError):
         return None
-
-
-def import_files(paths: list[Path], corpus_dir: Path) -> ImportReport:
-    """Add scraped pages (any text file) and Markdown articles (`.md`) to the corpus, then
-    regenerate the page-made articles from all pages. Bad files are reported, never fatal."""
-    report = ImportReport()
-    for path in paths:
-        try:
-            read_text_file(path)
-            if path.suffix.lower() == ".md":
-                report.documents_added.append(add_document(path, corpus_dir))
-            else:
-                copy_page(path, corpus_dir / "pages", report)
-        except (CorpusError, OSError, ValueError) as exc:  # ValueError: a NUL byte in the name
-            report.problems.append(Problem(path, str(exc)))
-    regenerate_articles(corpus_dir, report)
-    return report
 
 
 def is_generated(path: Path) -> bool:
@@ -445,62 +341,3 @@ def regenerate_articles(corpus_dir: Path, report: ImportReport) -> None:
         if path.stem not in articles and is_generated(path):
             path.unlink()
             report.removed.append(path.stem)
-
-
-# ---------------------------------------------------------------- loading
-
-
-def parse_front_matter(text: str) -> tuple[dict, str]:
-    """Split `---` YAML front matter from the body; raise CorpusError when it is broken."""
-    if not text.startswith("---"):
-        raise CorpusError("missing YAML front matter (the file must start with ---)")
-    parts = text.split("\n---", 1)
-    if len(parts) != 2:
-        raise CorpusError("front matter is not closed by a --- line")
-    try:
-        meta = yaml.safe_load(parts[0].removeprefix("---"))
-    except yaml.YAMLError as exc:
-        raise CorpusError(f"broken YAML front matter: {str(exc).splitlines()[0]}") from None
-    if not isinstance(meta, dict):
-        raise CorpusError("front matter is not a mapping of fields")
-    return meta, parts[1].split("\n", 1)[1] if "\n" in parts[1] else ""
-
-
-def load_document(path: Path, default_kind: str) -> Document:
-    """Read one Markdown document; raise CorpusError naming what is wrong."""
-    meta, body = parse_front_matter(read_text_file(path))
-    for required in ("id", "title"):
-        if not str(meta.get(required) or "").strip():
-            raise CorpusError(f"front matter lacks '{required}'")
-    if not body.strip():
-        raise CorpusError("no text after the front matter")
-    date = meta.get("date")
-    return Document(
-        id=str(meta["id"]),
-        title=str(meta["title"]),
-        kind=str(meta.get("kind") or default_kind),
-        text=body.strip() + "\n",
-        path=path,
-        date=str(date) if date else None,
-        meta=meta,
-    )
-
-
-def load_documents(corpus_dir: Path) -> tuple[list[Document], list[Problem]]:
-    """Every usable article and course; unusable files are reported, never fatal."""
-    documents: list[Document] = []
-    problems: list[Problem] = []
-    seen: dict[str, Path] = {}
-    for folder, kind in (("articles", "article"), ("courses", "course")):
-        for path in sorted((corpus_dir / folder).glob("*.md")):
-            try:
-                document = load_document(path, kind)
-            except (CorpusError, OSError) as exc:
-                problems.append(Problem(path, str(exc)))
-                continue
-            if document.id in seen:
-                problems.append(Problem(path, f"duplicate id '{document.id}' (also in {seen[document.id].name})"))
-                continue
-            seen[document.id] = path
-            documents.append(document)
-    return documents, problems
