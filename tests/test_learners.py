@@ -104,8 +104,9 @@ def test_level_is_inferred_from_questions(store):
     assert store.profile("alice").level == "intermediate"  # one question is not enough
     ask(store, "alice", "Can you explain it in simple words?")
     assert store.profile("alice").level == "beginner"
+    terms = {"mlops", "inference", "governance"}  # the content's own technical vocabulary (from its topics)
     for question in ["How do MLOps pipelines cut inference costs?", "How does governance fit MLOps?"] * 3:
-        ask(store, "alice", question)
+        store.record_turn("alice", question, "answer", "answer", [], [], technical_terms=terms)
     profile = store.profile("alice")
     assert (profile.level, profile.level_source) == ("advanced", "inferred")
 
@@ -292,7 +293,7 @@ def test_a_failure_mid_transaction_rolls_everything_back(store, settings, monkey
     ask(store, "alice", "kept", topics=["events"])
     before = row_counts(settings)
 
-    def explode(db, learner_id):
+    def explode(db, learner_id, technical_terms):
         raise RuntimeError("disk on fire")
 
     monkeypatch.setattr(LearnerStore, "_reinfer_level", staticmethod(explode))

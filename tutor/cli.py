@@ -77,14 +77,24 @@ def report_problems(problems: list, strict: bool) -> None:
 @corpus_app.command("import")
 def corpus_import(
     pages: Annotated[
-        list[Path], typer.Argument(help="Scraped pages (.txt) for corpus/pages/, or Markdown articles (.md) with front matter.")
+        list[Path],
+        typer.Argument(
+            help="Saved web pages (.html), PDF brochures (.pdf), Markdown (.md, front matter optional) "
+            "or scraped text pages (.txt, split into their articles)."
+        ),
     ],
+    kind: Annotated[
+        str | None, typer.Option(help="Import HTML, PDF and Markdown files as 'article' or 'course' (default: their front matter's kind, else article).")
+    ] = None,
     as_json: JsonFlag = False,
     strict: Annotated[bool, typer.Option(help="Exit non-zero when any file is skipped.")] = False,
 ) -> None:
-    """Add pages and articles to the corpus; regenerate one Markdown file per unique article."""
+    """Add files to the corpus (one Markdown file per document); then run `tutor index`."""
+    if kind not in (None, "article", "course"):
+        console.print(f"[red]--kind must be 'article' or 'course', not {kind!r}[/red]")
+        raise typer.Exit(2)
     with friendly_errors():
-        report = admin_service().import_files(pages)
+        report = admin_service().import_files(pages, kind)
     if as_json:
         print_json(
             {
@@ -192,6 +202,23 @@ def app_json(url: str, path: str, **params) -> object:
     query = urllib.parse.urlencode({k: v for k, v in params.items() if v is not None})
     with urllib.request.urlopen(f"{url}{path}?{query}", timeout=120) as response:
         return json.load(response)
+
+
+@app.command("topics")
+def topics_command(as_json: JsonFlag = False) -> None:
+    """The topics derived from the live index: label, documents, related topics, suggested questions.
+
+    Rename, merge or hide topics in corpus/topics.yaml (rename: {id: label}, merge: {id: into-id},
+    hide: [id]); the next `tutor index` applies it."""
+    with friendly_errors():
+        topic_map = admin_service().topics()
+    if as_json:
+        print_json([topic.to_dict() for topic in topic_map.topics])
+        return
+    table = Table("id", "label", "documents", "related", "suggested questions")
+    for topic in topic_map.topics:
+        table.add_row(topic.id, topic.label, "\n".join(topic.documents), ", ".join(topic.related), "\n".join(topic.suggestions))
+    Console().print(table)
 
 
 @app.command("search")

@@ -15,7 +15,7 @@ import json
 import re
 import sqlite3
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -348,6 +348,7 @@ class LearnerStore:
         topics: list[str],
         now: float | None = None,
         conversation: str | None = None,
+        technical_terms: Collection[str] = (),
     ) -> Turn:
         """Store a turn and count its topics in one transaction; re-infer the level unless set."""
         learner_id = validate_learner_id(learner_id)
@@ -370,16 +371,16 @@ class LearnerStore:
                     "THEN excluded.last_seen ELSE topic_visits.last_seen END",
                     (learner_id, topic, created),
                 )
-            self._reinfer_level(db, learner_id)
+            self._reinfer_level(db, learner_id, technical_terms)
         return Turn(turn_id, learner_id, question, answer, route, citations, topics, created, conversation)
 
     @staticmethod
-    def _reinfer_level(db: _Db, learner_id: str) -> None:
+    def _reinfer_level(db: _Db, learner_id: str, technical_terms: Collection[str]) -> None:
         rows = db.all(
             "SELECT question FROM turns WHERE learner_id = ? ORDER BY created DESC, id DESC LIMIT ?",
             (learner_id, LEVEL_WINDOW),
         )
-        level = infer_level([row["question"] for row in reversed(rows)])
+        level = infer_level([row["question"] for row in reversed(rows)], technical_terms)
         db.run("UPDATE learners SET level = ? WHERE id = ? AND level_source = 'inferred'", (level, learner_id))
 
     def history(self, learner_id: str, limit: int = 20, conversation: str | None = None) -> list[Turn]:

@@ -27,10 +27,8 @@ from tutor.index import (
     current_generation,
     keyword_tokens,
     load_chunks,
-    load_topic_map,
     read_manifest,
 )
-from tutor.topics import TopicMap
 
 CANDIDATES = 30  # per retriever, before fusion
 NEAR_DUPLICATE_COSINE = 0.95
@@ -73,7 +71,6 @@ class IndexGeneration:
         if not folder.is_dir():
             raise IndexMissing(settings.index_dir)
         self.name = generation
-        self.settings = settings
         self.chunks, self.vectors = read_generation(settings, folder)
         self.position = {c.chunk_id: i for i, c in enumerate(self.chunks)}
         self.kinds = np.array([c.kind for c in self.chunks])
@@ -86,11 +83,6 @@ class IndexGeneration:
     def vocabulary(self) -> set[str]:
         """Every lower-case word of the indexed text: tells typos and foreign topics apart."""
         return {w for c in self.chunks for w in re.findall(r"[a-z][a-z'’\-]*", c.embed_text.lower())}
-
-    @cached_property
-    def topic_map(self) -> TopicMap:
-        """The topics derived for this generation (and their checked suggestions)."""
-        return load_topic_map(self.settings, self.name)
 
     @cached_property
     def acronyms(self) -> dict[str, str]:

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 
 from tutor.config import Settings
 from tutor.corpus import ImportReport, import_files, load_documents
+from tutor.profile import InstituteProfile, load_profile
+from tutor.topics import TopicMap
 
 if TYPE_CHECKING:  # heavy (numpy, bm25s, chroma): imported by the methods that need them
     from tutor.index import IndexSummary
@@ -69,9 +71,23 @@ class AdminService:
 
         return current_generation(self.settings) is not None
 
-    def import_files(self, paths: list[Path]) -> ImportReport:
-        """Add pages (.txt) and articles (.md) to the corpus; bad files are reported, never fatal."""
-        return import_files(paths, self.settings.corpus_dir)
+    def profile(self) -> InstituteProfile:
+        """The institute profile of the corpus (`corpus/institute.yaml`; neutral without one)."""
+        return load_profile(self.settings.corpus_dir)
+
+    def topics(self) -> TopicMap:
+        """The topics of the live index generation, with their documents and suggestions."""
+        from tutor.index import IndexMissing, current_generation, load_topic_map
+
+        live = current_generation(self.settings)
+        if live is None:
+            raise IndexMissing(self.settings.index_dir)
+        return load_topic_map(self.settings, live)
+
+    def import_files(self, paths: list[Path], kind: str | None = None) -> ImportReport:
+        """Add saved HTML pages, PDFs, Markdown and scraped pages to the corpus (`kind` forces
+        article or course); bad files are reported by name, never fatal."""
+        return import_files(paths, self.settings.corpus_dir, kind)
 
     def reindex(self, rebuild: bool = False, progress: Progress | None = None) -> IndexSummary:
         """Bring the index up to date (a new generation swapped in atomically); IndexBusy if one runs."""

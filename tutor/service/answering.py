@@ -13,7 +13,7 @@ from dataclasses import replace
 from langchain_core.messages import HumanMessage, SystemMessage
 
 from tutor.agent.graph import build_graph
-from tutor.agent.prompts import prompt, system_prompt
+from tutor.agent.prompts import for_institute, prompt, system_prompt
 from tutor.agent.state import TutorContext, TutorState
 from tutor.config import Settings
 from tutor.llm import make_chat_model
@@ -45,6 +45,7 @@ class TutorService:
             chat_model=make_chat_model(settings, self.llm_name),
             fallback_model=make_chat_model(settings, "extractive"),
             llm_name=self.llm_name,
+            profile=self.admin.profile(),
         )
 
     @property
@@ -57,7 +58,8 @@ class TutorService:
         doesn't wait for either (a few seconds each on two cores)."""
         if self.llm_name != "local":
             return
-        messages = [SystemMessage(system_prompt(pedagogy.pitch(pedagogy.DEFAULT_LEVEL))), HumanMessage("Say OK.")]
+        system = system_prompt(self.context.profile, pedagogy.pitch(pedagogy.DEFAULT_LEVEL))
+        messages = [SystemMessage(system), HumanMessage("Say OK.")]
         self.context.chat_model.invoke(messages)
 
     # ------------------------------------------------------------ asking
@@ -144,7 +146,7 @@ class TutorService:
         route = graph_state["route"]
         cited_hits = graph_state.get("source_hits", [])
         citations = [self.citation(n, cited_hits[n - 1]) for n in graph_state.get("cited", []) if 0 < n <= len(cited_hits)]
-        topics = pedagogy.topics_of(graph_state["question"], [c.title for c in citations]) if route == "answer" else []
+        topics = state.pedagogy.topics_of(c.doc_id for c in citations) if route == "answer" else []
         suggestions = state.suggestions(topics, {graph_state["question"]})
         answer = graph_state.get("answer", "") if route == "answer" else self.canned(graph_state, suggestions)
         result = TutorAnswer(
@@ -178,16 +180,15 @@ class TutorService:
         c = hit.chunk
         return Citation(n=n, chunk_id=c.chunk_id, doc_id=c.doc_id, title=c.title, section=c.section, text=c.text, date=c.date or "")
 
-    @staticmethod
-    def canned(graph_state: TutorState, suggestions: list[str]) -> str:
+    def canned(self, graph_state: TutorState, suggestions: list[str]) -> str:
         """The reply for routes that don't go through the LLM, ending with what we *can* help with."""
         name = {"smalltalk": "smalltalk", "clarify": "clarify"}.get(graph_state["route"])
         name = name or ("unsafe" if graph_state.get("refusal_reason") == "unsafe" else "refuse")
-        return prompt(name) + "\n" + "\n".join(f"- {s}" for s in suggestions)
+        return for_institute(name, self.context.profile) + "\n" + "\n".join(f"- {s}" for s in suggestions)
 
     def too_long(self, text: str, state: LearnerState, started: float) -> TutorAnswer:
         """A calm answer for a question beyond the length limit; nothing is searched or stored."""
-        suggestions = pedagogy.next_questions(state.explored, [], set())
+        suggestions = state.suggestions()
         limit = self.settings.max_question_chars
         answer = (
             f"Your message is {len(text):,} characters long; please ask in under {limit:,} characters. "

@@ -51,6 +51,7 @@ class LearnerState:
     learner: str | None
     profile: LearnerProfile | None
     turns: list[Turn]  # the most recent turns, oldest first
+    pedagogy: pedagogy.Pedagogy
 
     @property
     def level(self) -> str:
@@ -71,10 +72,10 @@ class LearnerState:
         return recent[-FOLLOW_UP_TURNS:]
 
     def suggestions(self, current: list[str] = (), also_asked: set[str] = frozenset()) -> list[str]:
-        return pedagogy.next_questions(self.explored, list(current), self.asked | set(also_asked))
+        return self.pedagogy.next_questions(self.explored, list(current), self.asked | set(also_asked))
 
     def hint(self, current: list[str] = ()) -> str | None:
-        return pedagogy.hint(self.explored, list(current))
+        return self.pedagogy.hint(self.explored, list(current))
 
 
 @dataclass
@@ -104,14 +105,16 @@ class LearnerService:
 
     def __init__(self, settings: Settings) -> None:
         self.store = LearnerStore(settings)
+        self.pedagogy = pedagogy.Pedagogy(settings)
 
     # ------------------------------------------------------------ reading
 
     def state(self, learner: str | None) -> LearnerState:
         """The learner's profile and recent turns (empty for an anonymous visitor)."""
         if not learner:
-            return LearnerState(None, None, [])
-        return LearnerState(learner, self.store.profile(learner), self.store.history(learner, limit=ASKED_WINDOW))
+            return LearnerState(None, None, [], self.pedagogy)
+        turns = self.store.history(learner, limit=ASKED_WINDOW)
+        return LearnerState(learner, self.store.profile(learner), turns, self.pedagogy)
 
     def view(self, learner: str | None, answer: TutorAnswer | None = None) -> LearnerView:
         """The panel after sign-in, or after `answer` (whose suggestions and hint it shows)."""
@@ -130,14 +133,9 @@ class LearnerService:
             conversations=self.store.conversations(learner) if learner else [],
         )
 
-    @staticmethod
-    def topic_counts(profile: LearnerProfile | None) -> list[tuple[str, int]]:
-        """(label, questions) of the learner's topics, most asked (then most recent) first."""
-        if profile is None:
-            return []
-        labels = pedagogy.topic_labels()
-        ranked = sorted(profile.topics.items(), key=lambda item: (-item[1]["count"], -item[1].get("last", 0), item[0]))
-        return [(labels.get(topic, topic), info["count"]) for topic, info in ranked]
+    def topic_counts(self, profile: LearnerProfile | None) -> list[tuple[str, int]]:
+        """(label, questions) of the learner's topics, most asked first."""
+        return self.pedagogy.topic_counts(profile.explored) if profile else []
 
     def conversation(self, learner: str, conversation_id: str) -> tuple[ConversationThread, list[StoredTurn]]:
         """A stored conversation, to show and continue."""
@@ -164,7 +162,14 @@ class LearnerService:
         """Store an answered question for its learner; the stored turn's id."""
         citations = [{**c.to_dict(), "date": c.date} for c in answer.citations]
         turn = self.store.record_turn(
-            answer.learner, answer.question, answer.answer, answer.route, citations, answer.topics, conversation=conversation
+            answer.learner,
+            answer.question,
+            answer.answer,
+            answer.route,
+            citations,
+            answer.topics,
+            conversation=conversation,
+            technical_terms=self.pedagogy.technical_terms(),
         )
         return turn.id
 

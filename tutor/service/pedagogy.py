@@ -1,14 +1,27 @@
-"""The one place the service layer uses `tutor.topics`: tagging, levels, suggestions, hints.
+"""The one place the service layer uses `tutor.topics`: filing, levels, suggestions, hints.
 
-The topic taxonomy is being replaced by topics derived from the index; keeping every call
-here means that swap touches this module only.
+Topics are derived from the content at index time and stored with the live generation;
+`Pedagogy` reads them (a small JSON file) and re-reads them when a re-index swaps the
+generation, so a new article's topic and suggestions appear without a restart.
 """
 
 from __future__ import annotations
 
-from tutor.topics import LEVELS, TOPICS, level_instruction, returning_hint, suggest_next, tag_topics
+import threading
+from collections.abc import Iterable
 
-DEFAULT_LEVEL = "intermediate"
+from tutor.config import Settings
+from tutor.topics import (
+    DEFAULT_LEVEL,
+    LEVELS,
+    TopicMap,
+    level_instruction,
+    returning_hint,
+    suggest_next,
+    topics_of_documents,
+)
+
+__all__ = ["DEFAULT_LEVEL", "Pedagogy", "levels", "pitch"]
 
 
 def levels() -> tuple[str, ...]:
@@ -16,26 +29,48 @@ def levels() -> tuple[str, ...]:
     return tuple(LEVELS)
 
 
-def topic_labels() -> dict[str, str]:
-    """Topic id -> the label shown to students."""
-    return {topic.id: topic.label for topic in TOPICS}
-
-
-def topics_of(question: str, cited_titles: list[str]) -> list[str]:
-    """The topics an answered question belongs to (its words and its sources' titles)."""
-    return tag_topics(" ".join([question, *cited_titles]))
-
-
-def next_questions(explored: dict[str, int], current: list[str], asked: set[str]) -> list[str]:
-    """Questions the corpus answers, from related and least-explored topics, never one already asked."""
-    return suggest_next(explored, current, asked)
-
-
-def hint(explored: dict[str, int], current: list[str]) -> str | None:
-    """A nudge for a returning learner (None for a newcomer)."""
-    return returning_hint(explored, current) if explored else None
-
-
 def pitch(level: str) -> str:
     """The system-prompt line that pitches an answer at `level`."""
     return level_instruction(level)
+
+
+class Pedagogy:
+    """The live generation's topics and the policies over them."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._lock = threading.Lock()
+        self._loaded: tuple[str | None, TopicMap] = (None, TopicMap())
+
+    def topic_map(self) -> TopicMap:
+        """The topics of the live generation (reloaded after a re-index)."""
+        from tutor.index import current_generation, load_topic_map  # numpy, bm25s: not at CLI start-up
+
+        live = current_generation(self.settings)
+        with self._lock:
+            if live is not None and self._loaded[0] != live:
+                self._loaded = (live, load_topic_map(self.settings, live))
+            return self._loaded[1]
+
+    def topics_of(self, cited_doc_ids: Iterable[str]) -> list[str]:
+        """The topics an answered question is filed under: those of the documents it cites."""
+        return topics_of_documents(self.topic_map(), cited_doc_ids)
+
+    def topic_counts(self, explored: dict[str, int]) -> list[tuple[str, int]]:
+        """(label, questions) of a learner's topics under today's ids, most asked first."""
+        topic_map = self.topic_map()
+        counts = topic_map.current(explored)
+        ranked = sorted(counts.items(), key=lambda item: (-item[1], topic_map.label(item[0])))
+        return [(topic_map.label(topic_id), count) for topic_id, count in ranked]
+
+    def next_questions(self, explored: dict[str, int], current: list[str], asked: set[str]) -> list[str]:
+        """Checked questions of related and least-explored topics, never one already asked."""
+        return suggest_next(self.topic_map(), explored, current, asked)
+
+    def hint(self, explored: dict[str, int], current: list[str]) -> str | None:
+        """A nudge for a returning learner (None for a newcomer)."""
+        return returning_hint(self.topic_map(), explored, current) if explored else None
+
+    def technical_terms(self) -> frozenset[str]:
+        """The content's own vocabulary, one of the signals of an advanced learner."""
+        return self.topic_map().terms

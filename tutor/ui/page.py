@@ -31,7 +31,7 @@ class Page:
     def __init__(self, service: TutorService, texts: PageTexts | None = None, parts: tuple[type, ...] = PARTS) -> None:
         self.service = service
         self.settings = service.settings
-        self.texts = texts or PageTexts.for_institute()
+        self.texts = texts or PageTexts.for_institute(service.admin.profile())
         self.parts: list[Part] = [part(self) for part in parts]
         self.view_outputs: list[gr.components.Component] = []  # what the parts' `show` may update
         self.ask_sources: list[tuple[Callable, gr.components.Component]] = []  # (trigger, its question)
