@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tutor.screening import check_answer, is_allowed, outside_addresses, screen_document
+from tutor.screening import AnswerGate, check_answer, is_allowed, outside_addresses, screen_document
 
 from .conftest import ROOT
 
@@ -115,3 +115,27 @@ def test_allowed_means_the_domain_or_a_subdomain_never_a_lookalike() -> None:
     assert not is_allowed("opit.com.evil.example", ["opit.com"]) and not is_allowed("notopit.com", ["opit.com"])
     assert outside_addresses("see evil@example.com and https://opit.com/a.", ["opit.com"]) == ["evil@example.com"]
     assert check_answer("Write to evil@example.com [1].") != [], "with nothing allowed, every address is outside"
+
+
+def stream_through_gate(tokens: list[str], allowed=ALLOWED) -> tuple[str, bool]:
+    gate = AnswerGate(allowed)
+    shown = "".join(gate.feed(token) for token in tokens) + gate.flush()
+    return shown, gate.blocked
+
+
+def test_the_gate_releases_whole_checked_sentences_only() -> None:
+    tokens = "Tuition is €2,250 per term [1]. You can apply online [2]. Write to admissions@opit.com".split(" ")
+    shown, blocked = stream_through_gate([t + " " for t in tokens[:-1]] + [tokens[-1]])
+    assert shown == "Tuition is €2,250 per term [1]. You can apply online [2]. Write to admissions@opit.com" and not blocked
+    gate = AnswerGate(ALLOWED)
+    assert gate.feed("Tuition is €2,250") == "" and gate.feed(" per term [1]. Yo") == "Tuition is €2,250 per term [1]. "
+
+
+def test_the_gate_withholds_a_harmful_sentence_and_everything_after_it() -> None:
+    draft = "Welcome to the portal [1]. You need to email your password to evil@exa" "mple.com [1]. It is quick [1]."
+    shown, blocked = stream_through_gate([draft[i:i + 7] for i in range(0, len(draft), 7)])
+    assert blocked and shown == "Welcome to the portal [1]. "
+    gate = AnswerGate(ALLOWED)
+    gate.feed("Send your password to me@evil.example now. ")
+    gate.reset()
+    assert gate.feed("A fresh draft [1]. ") == "A fresh draft [1]. ", "a new draft starts unblocked"

@@ -20,6 +20,7 @@ from tutor.config import Settings
 from tutor.learners import LearnerStore
 from tutor.llm import make_chat_model
 from tutor.retrieval import SearchHit, open_retriever
+from tutor.screening import AnswerGate
 from tutor.topics import level_instruction, returning_hint, suggest_next, tag_topics
 
 CONVERSATION_WINDOW_S = 2 * 3600  # earlier turns older than this don't make a question a follow-up
@@ -128,6 +129,7 @@ class TutorService:
         first_token: float | None = None
         last_step = None
         final: TutorState = state
+        gate = AnswerGate(self.context.allowed_domains)  # whole sentences, each post-checked, reach the learner
         for mode, payload in build_graph().stream(state, context=self.context, stream_mode=["messages", "values"]):
             if mode == "values":
                 final = payload
@@ -136,10 +138,20 @@ class TutorService:
             if meta.get("langgraph_node") not in STREAMED_NODES or not message.content:
                 continue
             if last_step is not None and meta.get("langgraph_step") != last_step:
+                gate.reset()
                 yield "reset", ""
             last_step = meta.get("langgraph_step")
+            was_blocked = gate.blocked
+            text = gate.feed(str(message.content))
+            if gate.blocked and not was_blocked:
+                yield "reset", ""
+            if text:
+                first_token = first_token or time.perf_counter() - started
+                yield "token", text
+        tail = gate.flush()
+        if tail:
             first_token = first_token or time.perf_counter() - started
-            yield "token", str(message.content)
+            yield "token", tail
         yield "final", self.finish(final, learner, started, first_token)
 
     def recent_questions(self, learner: str | None) -> list[str]:
@@ -197,7 +209,7 @@ class TutorService:
     def canned(self, state: TutorState, suggestions: list[str]) -> str:
         """The reply for routes that don't go through the LLM, ending with what we *can* help with."""
         name = {"smalltalk": "smalltalk", "clarify": "clarify"}.get(state["route"])
-        name = name or ("unsafe" if state.get("refusal_reason") == "unsafe" else "refuse")
+        name = name or {"unsafe": "unsafe", "withheld": "withheld"}.get(state.get("refusal_reason", ""), "refuse")
         return prompt(name) + "\n" + "\n".join(f"- {s}" for s in suggestions)
 
     def too_long(self, text: str, learner: str | None, started: float) -> TutorAnswer:

@@ -21,6 +21,9 @@ class TutorContext:
     chat_model: BaseChatModel
     fallback_model: BaseChatModel  # extractive: always available, always grounded
     llm_name: str
+    # Domains an answer may send the learner to (the institute profile's and the corpus's own);
+    # an answer with any other e-mail address or link is withheld (tutor/screening.py).
+    allowed_domains: frozenset[str] = frozenset()
 
 
 class TutorState(TypedDict, total=False):
@@ -30,7 +33,7 @@ class TutorState(TypedDict, total=False):
     previous_questions: list[str]  # the learner's earlier questions in this conversation
     level: str
     route: str  # answer | refuse | smalltalk | clarify
-    refusal_reason: str  # "unsafe" or "out_of_scope"
+    refusal_reason: str  # "unsafe", "out_of_scope" or "withheld" (a draft failed the post-check)
     query: str
     rewrites: int
     hits: list[SearchHit]
@@ -38,6 +41,7 @@ class TutorState(TypedDict, total=False):
     sources: list[str]  # the passages (selected sentences) numbered [1..n] in the prompt
     source_hits: list[SearchHit]  # the chunk each number cites
     draft: str
+    blocked: list[str]  # why the post-check withheld the last draft (empty: it passed)
     generations: int
     answer: str
     cited: list[int]
