@@ -25,10 +25,10 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tutor.accounts import AccountError, AccountService, NotAllowed  # noqa: E402
-from tutor.config import Settings  # noqa: E402
-from tutor.learners import LearnerStore  # noqa: E402
-from tutor.screening import check_answer, screen_document  # noqa: E402
+from tutor.accounts import AccountError, AccountService, NotAllowed
+from tutor.config import Settings
+from tutor.learners import LearnerStore
+from tutor.screening import check_answer, screen_document
 
 PASSWORD = "correct horse battery"
 ATTACKER = "203.0.113.66"

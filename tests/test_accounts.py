@@ -244,18 +244,17 @@ def test_bootstrap_uses_the_configured_admin_password(store, settings, clock):  
 
 
 def test_import_reports_bad_lines_and_adds_the_good_ones(accounts):
-    csv_text = "\n".join([
-        "name,password,role",
-        "ada,ada-password-1",
-        "grace,grace-password-2,admin",
-        "victim,whatever-password",  # already there: left alone
-        "bad/name,some-password-3",
-        "tiny,short",
-        "linus,linus-password-4,superuser",
-        "just-a-name",
-        "",
-        "margaret,margaret-password-5,learner",
-    ])
+    csv_text = """name,password,role
+ada,ada-password-1
+grace,grace-password-2,admin
+victim,whatever-password
+bad/name,some-password-3
+tiny,short
+linus,linus-password-4,superuser
+just-a-name
+
+margaret,margaret-password-5,learner
+"""
     report = accounts.import_csv(csv_text, actor="boss")
     assert report.added == ["ada", "grace", "margaret"] and report.existing == ["victim"]
     assert [line for line, _ in report.problems] == [5, 6, 7, 8]

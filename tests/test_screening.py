@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from tutor.screening import AnswerGate, check_answer, is_allowed, outside_addresses, screen_document
+from tutor.screening import (
+    AnswerGate,
+    check_answer,
+    is_allowed,
+    outside_addresses,
+    screen_document,
+)
 
 from .conftest import ROOT
 
@@ -124,7 +130,7 @@ def stream_through_gate(tokens: list[str], allowed=ALLOWED) -> tuple[str, bool]:
 
 
 def test_the_gate_releases_whole_checked_sentences_only() -> None:
-    tokens = "Tuition is €2,250 per term [1]. You can apply online [2]. Write to admissions@opit.com".split(" ")
+    tokens = ["Tuition", "is", "€2,250", "per", "term", "[1].", "You", "can", "apply", "online", "[2].", "Write", "to", "admissions@opit.com"]
     shown, blocked = stream_through_gate([t + " " for t in tokens[:-1]] + [tokens[-1]])
     assert shown == "Tuition is €2,250 per term [1]. You can apply online [2]. Write to admissions@opit.com" and not blocked
     gate = AnswerGate(ALLOWED)

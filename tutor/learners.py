@@ -574,6 +574,8 @@ class LearnerStore:
         processes don't lose counts) and block it for `delay_s(failures)` seconds. A count whose
         last failure is older than `forget_after_s` starts again. Returns the new count."""
         with self._transaction(write=True) as db:
+            # counts nobody is blocked by any more go, so guessed names cannot fill the table
+            db.run("DELETE FROM sign_in_throttle WHERE last_failure < ? AND blocked_until < ?", (now - forget_after_s, now))
             db.run(
                 "INSERT INTO sign_in_throttle (subject, failures, last_failure, blocked_until) VALUES (?, 0, ?, 0) "
                 "ON CONFLICT (subject) DO NOTHING",
