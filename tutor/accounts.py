@@ -37,6 +37,7 @@ MAX_PASSWORD_CHARS = 256  # hashing cost grows with length; nobody types more
 # busy cores, so a burst of sign-ins cannot starve the tutor; a hash made with other parameters
 # is upgraded at the next sign-in.
 HASH_PARAMETERS = {"time_cost": 2, "memory_cost": 19456, "parallelism": 1}
+MAX_ACTOR_CHARS = 80
 UNKNOWN_ACTOR = "(unknown)"  # a name typed at sign-in that is no account: may be a mistyped password
 
 
@@ -184,7 +185,9 @@ class AccountService:
         skipped). Good lines are added, names already taken are left alone, bad lines are
         reported by number; so fixing the file and importing again is safe."""
         report = ImportReport()
-        for line_no, row in enumerate(csv.reader(io.StringIO(text)), start=1):
+        reader = csv.reader(io.StringIO(text))
+        for row in reader:
+            line_no = reader.line_num  # the file's line, also after a quoted field spanning lines
             cells = [cell.strip() for cell in row]
             if not any(cells) or (line_no == 1 and cells[:2] == ["name", "password"]):
                 continue
@@ -364,8 +367,6 @@ class AccountService:
             )
         return generated
 
-
-MAX_ACTOR_CHARS = 80
 
 
 def account_subject(name: str) -> str:
