@@ -10,6 +10,7 @@ import pytest
 from tutor.screening import (
     AnswerGate,
     check_answer,
+    inert_links,
     is_allowed,
     outside_addresses,
     screen_document,
@@ -145,3 +146,12 @@ def test_the_gate_withholds_a_harmful_sentence_and_everything_after_it() -> None
     gate.feed("Send your password to me@evil.example now. ")
     gate.reset()
     assert gate.feed("A fresh draft [1]. ") == "A fresh draft [1]. ", "a new draft starts unblocked"
+
+
+def test_links_outside_the_allowed_domains_are_shown_as_text() -> None:
+    source = ("Apply on [our site](https://www.opit.com/apply) or [here](http://evil.example/login \"Log in\"). "
+              "Questions: admissions@opit.com, help@evil.example or www.evil.example/x.")
+    shown = inert_links(source, ["opit.com"])
+    assert shown == ("Apply on [our site](https://www.opit.com/apply) or here (`http://evil.example/login`). "
+                     "Questions: admissions@opit.com, `help@evil.example` or `www.evil.example/x`.")
+    assert inert_links(shown, ["opit.com"]) == shown, "idempotent: showing twice changes nothing"

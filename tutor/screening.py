@@ -218,3 +218,29 @@ class AnswerGate:
             self.blocked = True
             return ""
         return ready
+
+
+# ---------------------------------------------------------------- links shown to the learner
+
+LINKISH = re.compile(
+    r"\[(?P<label>[^\]]*)\]\(\s*<?(?P<target>[^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)"
+    r"|(?<![`\w.%+-])(?P<bare>(?:https?://|www\.)[^\s<>\"'()\[\]`]+|[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)",
+    re.IGNORECASE,
+)
+
+
+def inert_links(markdown: str, allowed_domains: Iterable[str]) -> str:
+    """Markdown for the Sources panel: links and addresses outside the allowed domains become
+    plain code text (`url`), which no renderer turns into a link, so a planted link can be
+    read but not clicked. Links to the allowed domains stay as they are."""
+    allowed = list(allowed_domains)
+
+    def replace(match: re.Match[str]) -> str:
+        if match.group("bare"):
+            address = match.group("bare").rstrip(".,;:")
+            rest = match.group("bare")[len(address):]
+            return match.group(0) if is_allowed(address, allowed) else f"`{address}`{rest}"
+        target = match.group("target")
+        return match.group(0) if is_allowed(target, allowed) else f"{match.group('label')} (`{target}`)"
+
+    return LINKISH.sub(replace, markdown)
