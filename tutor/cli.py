@@ -363,7 +363,8 @@ def learner_level(learner_id: str, level: str) -> None:
 
 @learner_app.command("forget")
 def learner_forget(learner_id: str, as_json: JsonFlag = False) -> None:
-    """Delete everything stored about a learner (history, topics, feedback)."""
+    """Delete everything a learner did (history, topics, feedback) and end their sessions; their
+    account stays until an admin disables it (`tutor users disable`)."""
     with friendly_errors():
         removed = learner_store().forget(learner_id)
     if as_json:
@@ -455,9 +456,11 @@ def users_import(
     file: Annotated[Path, typer.Argument(help="CSV with lines name,password[,role]; an optional header line name,password,role.", exists=True, dir_okay=False)],
     as_json: JsonFlag = False,
 ) -> None:
-    """Create accounts from a CSV file; passwords are hashed. Names already taken are left
-    alone and bad lines are reported by number (exit code 2), so fix and re-run. Delete the
-    file afterwards: it holds passwords in plain text."""
+    """Create accounts from a CSV file (name,password[,role]); passwords are hashed.
+
+    Names already taken are left alone and bad lines are reported by number (exit code 2), so
+    fix the file and run it again. Delete the file afterwards: it holds passwords in plain text.
+    """
     with friendly_errors():
         report = account_service().import_csv(file.read_text(encoding="utf-8-sig"), actor=cli_actor())
     if as_json:
@@ -534,8 +537,11 @@ def users_audit(as_json: JsonFlag = False, limit: Annotated[int, typer.Option(he
 
 @users_app.command("bootstrap")
 def users_bootstrap() -> None:
-    """Create the first admin account when there is no admin (`make run` calls this). Its
-    password is TUTOR_ADMIN_PASSWORD, or a random one printed here once."""
+    """Create the first admin account when there is no admin (`make run` calls this).
+
+    Its name is TUTOR_FIRST_ADMIN_NAME (admin) and its password TUTOR_ADMIN_PASSWORD, or a random
+    one printed here once. Legacy TUTOR_AUTH_USERS pairs become hashed learner accounts.
+    """
     settings = get_settings()
     with friendly_errors():
         generated = account_service().bootstrap()
