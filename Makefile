@@ -3,7 +3,7 @@ SHELL := /bin/bash
 BIN := .venv/bin
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 HF_HUB_DISABLE_TELEMETRY=1 GRADIO_ANALYTICS_ENABLED=False ANONYMIZED_TELEMETRY=False
 
-.PHONY: install install-dev run index test test-fast bench load faults clean
+.PHONY: install install-dev run index test test-fast bench load faults attack clean
 
 .venv/.installed: pyproject.toml scripts/setup.sh
 	scripts/setup.sh
@@ -20,6 +20,7 @@ install-dev: .venv/.installed-dev
 run: install
 	@test -f index/CURRENT || $(BIN)/tutor index
 	$(BIN)/tutor model prepare
+	$(BIN)/tutor users bootstrap
 	$(BIN)/python app.py
 
 index: install
@@ -44,6 +45,11 @@ load: install-dev
 ## faults: re-index under load, kill -9 indexer / app, LLM and Chroma servers going away
 faults: install-dev
 	$(BIN)/python scripts/faults.py $(FAULTS_ARGS)
+
+## attack: sign-in brute force, stolen sessions, uploads without rights, planted instructions; table, all blocked
+## (options: make attack ATTACK_ARGS="--database-url postgresql://...")
+attack: install-dev
+	$(BIN)/python scripts/attack.py $(ATTACK_ARGS)
 
 clean:
 	rm -rf index data test-output benchmarks/results

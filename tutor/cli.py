@@ -46,12 +46,13 @@ def print_json(payload: object) -> None:
 @contextmanager
 def friendly_errors() -> Iterator[None]:
     """Expected failures become one clear line on stderr and exit code 1, never a trace."""
+    from tutor.accounts import AccountError
     from tutor.corpus import CorpusError
     from tutor.index import IndexBusy, IndexDamaged, IndexMissing
     from tutor.learners import LearnerStoreUnavailable
     from tutor.retrieval import SearchUnavailable
 
-    expected = (IndexMissing, IndexDamaged, IndexBusy, SearchUnavailable, LearnerStoreUnavailable, CorpusError)
+    expected = (IndexMissing, IndexDamaged, IndexBusy, SearchUnavailable, LearnerStoreUnavailable, CorpusError, AccountError)
     try:
         yield
     except (*expected, ValueError, OSError) as exc:
@@ -443,7 +444,8 @@ def learner_level(learner_id: str, level: str) -> None:
 
 @learner_app.command("forget")
 def learner_forget(learner_id: str, as_json: JsonFlag = False) -> None:
-    """Delete everything stored about a learner (history, topics, feedback)."""
+    """Delete everything a learner did (history, topics, feedback) and end their sessions; their
+    account stays until an admin disables it (`tutor users disable`)."""
     with friendly_errors():
         removed = learner_service().forget(learner_id)
     if as_json:
@@ -468,6 +470,165 @@ def feedback_list(
         out.print(f"   {row['answer'][:200]}", highlight=False)
         if row.get("comment"):
             out.print(f"   [italic]{row['comment']}[/italic]", highlight=False)
+
+
+# ---------------------------------------------------------------- accounts
+
+users_app = typer.Typer(
+    help="Accounts: learners and admins sign in with a password, stored only as an argon2 hash. "
+    "Every change is written to the audit log (`tutor users audit`).",
+    no_args_is_help=True,
+)
+app.add_typer(users_app, name="users")
+GenerateFlag = Annotated[
+    bool, typer.Option("--generate", help="Make up a random password and print it once, instead of asking for one.")
+]
+
+
+def account_service():
+    from tutor.accounts import open_accounts
+
+    return open_accounts(get_settings())
+
+
+def cli_actor() -> str:
+    """Who acts, for the audit log: the operating-system user at the command line."""
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (OSError, KeyError):
+        return "cli"
+
+
+def new_password(name: str, generate: bool) -> tuple[str, bool]:
+    """(password, was generated): asked twice with hidden input, or generated."""
+    from tutor.accounts import generate_password
+
+    if generate:
+        return generate_password(), True
+    return typer.prompt(f"Password for {name}", hide_input=True, confirmation_prompt=True), False
+
+
+def show_password_once(name: str, password: str) -> None:
+    """The one time a generated password is shown; it is stored only as a hash."""
+    Console(highlight=False).print(f"password for {name}: {password}")
+    console.print("Shown once: hand it over now; it cannot be displayed again (`tutor users reset` makes a new one).")
+
+
+@users_app.command("add")
+def users_add(
+    name: Annotated[str, typer.Argument(help="Account name; it is also the learner id (letters, digits, spaces, . _ - @).")],
+    role: Annotated[str, typer.Option(help="learner (asks the tutor) or admin (also uploads and re-indexes on the page).")] = "learner",
+    generate: GenerateFlag = False,
+) -> None:
+    """Create an account. Asks for its password (hidden, twice) unless --generate."""
+    with friendly_errors():
+        service = account_service()
+        password, generated = new_password(name, generate)
+        service.add(name, password, role, actor=cli_actor())
+    console.print(f"added {role} account {name}")
+    if generated:
+        show_password_once(name, password)
+
+
+@users_app.command("import")
+def users_import(
+    file: Annotated[Path, typer.Argument(help="CSV with lines name,password[,role]; an optional header line name,password,role.", exists=True, dir_okay=False)],
+    as_json: JsonFlag = False,
+) -> None:
+    """Create accounts from a CSV file (name,password[,role]); passwords are hashed.
+
+    Names already taken are left alone and bad lines are reported by number (exit code 2), so
+    fix the file and run it again. Delete the file afterwards: it holds passwords in plain text.
+    """
+    with friendly_errors():
+        report = account_service().import_csv(file.read_text(encoding="utf-8-sig"), actor=cli_actor())
+    if as_json:
+        print_json({"added": report.added, "existing": report.existing,
+                    "problems": [{"line": line, "error": error} for line, error in report.problems]})
+    else:
+        console.print(f"added {len(report.added)}, already there {len(report.existing)}, bad lines {len(report.problems)}")
+        for line, error in report.problems:
+            console.print(f"[yellow]line {line}[/yellow]: {error}", highlight=False)
+        console.print(f"Now delete {file}: it holds passwords in plain text.")
+    if report.problems:
+        raise typer.Exit(2)
+
+
+@users_app.command("list")
+def users_list(as_json: JsonFlag = False) -> None:
+    """Every account with its role, whether it is disabled, and its last sign-in."""
+    with friendly_errors():
+        rows = account_service().list_accounts()
+    if as_json:
+        print_json(rows)
+        return
+    table = Table("name", "role", "disabled", "last sign-in")
+    for row in rows:
+        table.add_row(row["name"], row["role"], "yes" if row["disabled"] else "", str(row["last_sign_in"] or "never"))
+    Console().print(table)
+
+
+@users_app.command("reset")
+def users_reset(name: str, generate: GenerateFlag = False) -> None:
+    """Give an account a new password: its sessions end and any sign-in lock-out is lifted."""
+    with friendly_errors():
+        service = account_service()
+        service.existing(name, "reset_password", cli_actor(), "local")
+        password, generated = new_password(name, generate)
+        service.reset(name, password, actor=cli_actor())
+    console.print(f"new password set for {name}; their sessions have ended")
+    if generated:
+        show_password_once(name, password)
+
+
+@users_app.command("disable")
+def users_disable(name: str) -> None:
+    """Stop an account from signing in; its sessions end at once. Its learning data stays."""
+    with friendly_errors():
+        account_service().set_disabled(name, True, actor=cli_actor())
+    console.print(f"disabled {name}")
+
+
+@users_app.command("enable")
+def users_enable(name: str) -> None:
+    """Let a disabled account sign in again."""
+    with friendly_errors():
+        account_service().set_disabled(name, False, actor=cli_actor())
+    console.print(f"enabled {name}")
+
+
+@users_app.command("audit")
+def users_audit(as_json: JsonFlag = False, limit: Annotated[int, typer.Option(help="Most recent N.")] = 100) -> None:
+    """Sign-ins and admin actions, newest first: who, what, when, from where, outcome."""
+    with friendly_errors():
+        rows = account_service().audit_log(limit)
+    if as_json:
+        print_json(rows)
+        return
+    from datetime import datetime
+
+    table = Table("when", "who", "action", "target", "outcome", "from")
+    for row in rows:
+        when = datetime.fromtimestamp(row["at"]).isoformat(sep=" ", timespec="seconds")
+        table.add_row(when, row["actor"], row["action"], row["target"], row["outcome"], row["address"])
+    Console().print(table)
+
+
+@users_app.command("bootstrap")
+def users_bootstrap() -> None:
+    """Create the first admin account when there is no admin (`make run` calls this).
+
+    Its name is TUTOR_FIRST_ADMIN_NAME (admin) and its password TUTOR_ADMIN_PASSWORD, or a random
+    one printed here once. Legacy TUTOR_AUTH_USERS pairs become hashed learner accounts.
+    """
+    settings = get_settings()
+    with friendly_errors():
+        generated = account_service().bootstrap()
+    if generated:
+        console.print(f"First admin account created: {settings.first_admin_name}")
+        show_password_once(settings.first_admin_name, generated)
 
 
 # ---------------------------------------------------------------- model

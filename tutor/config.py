@@ -72,10 +72,29 @@ class Settings(BaseSettings):
     # Web app.
     host: str = "127.0.0.1"
     port: int = 7860
+    # First admin account (`tutor users bootstrap`, run by `make run`): hashed at once; when
+    # unset, a random password is generated and printed once.
     admin_password: str | None = None
-    auth_users: str | None = None  # "alice:pw,bob:pw" turns on password sign-in
+    first_admin_name: str = "admin"
+    # Legacy "alice:pw,bob:pw": only an import path now; bootstrap hashes these into learner
+    # accounts that don't exist yet. Prefer `tutor users import FILE.csv`.
+    auth_users: str | None = None
     max_question_chars: int = 2000
     concurrency_limit: int = 1
+
+    # Accounts (tutor/accounts.py).
+    session_hours: float = 12.0  # a session ends this long after sign-in, or at sign-out
+    self_registration: bool = False  # learners may create their own accounts
+    guest_access: bool = False  # a guest asks without an account; nothing is stored
+    password_min_chars: int = 8
+    # Failed sign-ins: the first few are free, then each one blocks further tries for a
+    # doubling delay, and from `lockout_after` failures on for the whole lock-out. Per account
+    # and, more loosely (many students may share a campus address), per address.
+    signin_free_failures: int = 3
+    signin_delay_s: float = 1.0
+    signin_lockout_after: int = 10
+    signin_address_lockout_after: int = 50
+    signin_lockout_s: float = 900.0
 
     @property
     def index_pointer(self) -> Path:

@@ -304,6 +304,35 @@ class LearnerStore:
             rating INTEGER NOT NULL CHECK (rating IN (-1, 1)),
             comment TEXT NOT NULL,
             created DOUBLE PRECISION NOT NULL)""",
+        # Accounts (tutor/accounts.py holds the rules; the SQL lives here with the rest).
+        # The account name is the learner id. Passwords are stored only as argon2 hashes and
+        # session tokens only as SHA-256 digests, so a copy of the database signs nobody in.
+        """CREATE TABLE IF NOT EXISTS accounts (
+            name TEXT PRIMARY KEY,
+            password_hash TEXT NOT NULL,
+            role TEXT NOT NULL CHECK (role IN ('learner', 'admin')),
+            disabled INTEGER NOT NULL CHECK (disabled IN (0, 1)),
+            created DOUBLE PRECISION NOT NULL,
+            last_sign_in DOUBLE PRECISION)""",
+        """CREATE TABLE IF NOT EXISTS sessions (
+            token_hash TEXT PRIMARY KEY,
+            account TEXT NOT NULL REFERENCES accounts (name),
+            created DOUBLE PRECISION NOT NULL,
+            expires DOUBLE PRECISION NOT NULL)""",
+        "CREATE INDEX IF NOT EXISTS sessions_by_account ON sessions (account)",
+        """CREATE TABLE IF NOT EXISTS sign_in_throttle (
+            subject TEXT PRIMARY KEY,
+            failures INTEGER NOT NULL,
+            last_failure DOUBLE PRECISION NOT NULL,
+            blocked_until DOUBLE PRECISION NOT NULL)""",
+        """CREATE TABLE IF NOT EXISTS audit_log (
+            id {identity},
+            at DOUBLE PRECISION NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            target TEXT NOT NULL,
+            outcome TEXT NOT NULL,
+            address TEXT NOT NULL)""",
     )
 
     def __init__(self, settings: Settings) -> None:
@@ -488,17 +517,141 @@ class LearnerStore:
             )
 
     def forget(self, learner_id: str) -> int:
-        """Delete every trace of the learner in one transaction; returns the number of rows deleted."""
+        """Delete every trace of the learner's learning in one transaction and end their sessions;
+        returns the number of rows deleted. The account itself (name, password hash, role) stays:
+        whether a person may sign in is an admin's decision (`tutor users disable`), and the
+        audit log keeps its security record of sign-ins."""
         learner_id = validate_learner_id(learner_id)
         with self._transaction(write=True) as db:
             return sum(
                 db.run(statement, (learner_id,))
                 for statement in (
+                    "DELETE FROM sessions WHERE account = ?",
                     "DELETE FROM feedback WHERE learner_id = ?",
                     "DELETE FROM topic_visits WHERE learner_id = ?",
                     "DELETE FROM turns WHERE learner_id = ?",
                     "DELETE FROM learners WHERE id = ?",
                 )
+            )
+
+
+    # ------------------------------------------------------------ accounts and sessions
+
+    def create_account(self, name: str, password_hash: str, role: str, now: float) -> bool:
+        """Add an account; False (and nothing changed) when the name is taken."""
+        with self._transaction(write=True) as db:
+            return db.run(
+                "INSERT INTO accounts (name, password_hash, role, disabled, created) VALUES (?, ?, ?, 0, ?) "
+                "ON CONFLICT (name) DO NOTHING",
+                (validate_learner_id(name), password_hash, role, now),
+            ) == 1
+
+    def account(self, name: str) -> dict | None:
+        """The account row (with its password hash), or None."""
+        with self._transaction() as db:
+            return db.one("SELECT * FROM accounts WHERE name = ?", (validate_learner_id(name),))
+
+    def list_accounts(self) -> list[dict]:
+        """Every account without its password hash, by name."""
+        with self._transaction() as db:
+            return db.all("SELECT name, role, disabled, created, last_sign_in FROM accounts ORDER BY name")
+
+    def count_admins(self) -> int:
+        """Enabled admin accounts."""
+        with self._transaction() as db:
+            return db.one("SELECT COUNT(*) AS n FROM accounts WHERE role = 'admin' AND disabled = 0")["n"]
+
+    def set_password_hash(self, name: str, password_hash: str, end_sessions: bool) -> bool:
+        """Replace the hash; with `end_sessions`, every session of the account ends in the same
+        transaction. False when there is no such account."""
+        name = validate_learner_id(name)
+        with self._transaction(write=True) as db:
+            if end_sessions:
+                db.run("DELETE FROM sessions WHERE account = ?", (name,))
+            return db.run("UPDATE accounts SET password_hash = ? WHERE name = ?", (password_hash, name)) == 1
+
+    def set_disabled(self, name: str, disabled: bool) -> bool:
+        """Disable (ending every session at once) or enable; False when there is no such account."""
+        name = validate_learner_id(name)
+        with self._transaction(write=True) as db:
+            if disabled:
+                db.run("DELETE FROM sessions WHERE account = ?", (name,))
+            return db.run("UPDATE accounts SET disabled = ? WHERE name = ?", (int(disabled), name)) == 1
+
+    def start_session(self, token_hash: str, name: str, now: float, expires: float) -> None:
+        """Store a new session and note the sign-in; expired sessions are swept on the way."""
+        with self._transaction(write=True) as db:
+            db.run("DELETE FROM sessions WHERE expires <= ?", (now,))
+            db.run(
+                "INSERT INTO sessions (token_hash, account, created, expires) VALUES (?, ?, ?, ?)",
+                (token_hash, name, now, expires),
+            )
+            db.run("UPDATE accounts SET last_sign_in = ? WHERE name = ?", (now, name))
+
+    def live_session(self, token_hash: str, now: float) -> dict | None:
+        """The session's account, role and expiry if it has not expired and its account is enabled."""
+        with self._transaction() as db:
+            return db.one(
+                "SELECT s.account, a.role, s.expires FROM sessions s JOIN accounts a ON a.name = s.account "
+                "WHERE s.token_hash = ? AND s.expires > ? AND a.disabled = 0",
+                (token_hash, now),
+            )
+
+    def end_session(self, token_hash: str) -> bool:
+        """Delete the session; False when it did not exist (already ended or never was)."""
+        with self._transaction(write=True) as db:
+            return db.run("DELETE FROM sessions WHERE token_hash = ?", (token_hash,)) == 1
+
+    # ------------------------------------------------------------ sign-in throttling and audit
+
+    def blocked_until(self, subjects: list[str]) -> float:
+        """The latest time until which any of `subjects` may not try to sign in (0 if none)."""
+        placeholders = ", ".join("?" for _ in subjects)
+        with self._transaction() as db:
+            row = db.one(
+                f"SELECT MAX(blocked_until) AS until FROM sign_in_throttle WHERE subject IN ({placeholders})",
+                tuple(subjects),
+            )
+        return row["until"] or 0.0
+
+    def record_failure(self, subject: str, now: float, forget_after_s: float, delay_s: Callable[[int], float]) -> int:
+        """Count one failed attempt for `subject` (read and written under a row lock, so
+        processes don't lose counts) and block it for `delay_s(failures)` seconds. A count whose
+        last failure is older than `forget_after_s` starts again. Returns the new count."""
+        with self._transaction(write=True) as db:
+            # counts nobody is blocked by any more go, so guessed names cannot fill the table
+            db.run("DELETE FROM sign_in_throttle WHERE last_failure < ? AND blocked_until < ?", (now - forget_after_s, now))
+            db.run(
+                "INSERT INTO sign_in_throttle (subject, failures, last_failure, blocked_until) VALUES (?, 0, ?, 0) "
+                "ON CONFLICT (subject) DO NOTHING",
+                (subject, now),
+            )
+            row = db.one("SELECT failures, last_failure FROM sign_in_throttle WHERE subject = ?{for_update}", (subject,))
+            failures = (row["failures"] if now - row["last_failure"] <= forget_after_s else 0) + 1
+            db.run(
+                "UPDATE sign_in_throttle SET failures = ?, last_failure = ?, blocked_until = ? WHERE subject = ?",
+                (failures, now, now + delay_s(failures), subject),
+            )
+        return failures
+
+    def clear_failures(self, subject: str) -> None:
+        with self._transaction(write=True) as db:
+            db.run("DELETE FROM sign_in_throttle WHERE subject = ?", (subject,))
+
+    def add_audit(self, at: float, actor: str, action: str, target: str, outcome: str, address: str) -> None:
+        """Append one audit record (callers pass names and outcomes, never secrets or questions)."""
+        with self._transaction(write=True) as db:
+            db.run(
+                "INSERT INTO audit_log (at, actor, action, target, outcome, address) VALUES (?, ?, ?, ?, ?, ?)",
+                (at, *(_clean(value)[:200] for value in (actor, action, target, outcome, address))),
+            )
+
+    def audit_log(self, limit: int = 100) -> list[dict]:
+        """Newest audit records first."""
+        with self._transaction() as db:
+            return db.all(
+                "SELECT at, actor, action, target, outcome, address FROM audit_log ORDER BY at DESC, id DESC LIMIT ?",
+                (max(int(limit), 0),),
             )
 
 

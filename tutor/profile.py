@@ -59,9 +59,10 @@ class InstituteProfile(BaseModel):
         )
 
     @property
-    def allowed_contacts(self) -> set[str]:
-        """Addresses and hosts an answer may send a learner to: the profile's own."""
-        return {c for c in (self.contact, *self.domains) if c}
+    def allowed_domains(self) -> frozenset[str]:
+        """Domains an answer may send a learner to: the profile's own and its contact address's."""
+        contact_domain = self.contact.rpartition("@")[2].strip().lower() if "@" in self.contact else ""
+        return frozenset(d for d in (*self.domains, contact_domain) if d)
 
 
 def load_profile(corpus_dir: Path) -> InstituteProfile:

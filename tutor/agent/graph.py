@@ -2,8 +2,9 @@
 
     guard ─┬─ answer ─> condense -> retrieve -> grade ─┬─ strong ─> generate -> verify ─┬─ ok ──────> END
            │                          ^                ├─ weak ───> rewrite ─┘ (max 1)    ├─ retry ───> generate (max 1)
-           │                          └────────────────┘                                  └─ failed ──> fallback -> END
-           └─ refuse / smalltalk / clarify ─> END      └─ still weak ─> decline -> END
+           │                          └────────────────┘                                  ├─ failed ──> fallback -> END
+           └─ refuse / smalltalk / clarify ─> END      └─ still weak ─> decline -> END   └─ withheld > fallback -> END
+                                                                          (post-check again; withheld -> refuse)
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ from tutor.agent.state import TutorContext, TutorState
 from tutor.chunking import count_tokens
 from tutor.embeddings import get_embeddings
 from tutor.retrieval import SearchHit
+from tutor.screening import check_answer, screen_document
 from tutor.text import split_sentences, stems
 from tutor.topics import level_instruction
 
@@ -91,7 +92,8 @@ def select_context(hits: list[SearchHit], query: str, budget_tokens: int) -> lis
     finds paraphrases ("partnered" ~ "teams up"); word overlap, minus the passage's own title
     words, breaks ties toward the figures and names asked for."""
     chosen = hits[:PROMPT_SOURCES]
-    units = [(i, text) for i, hit in enumerate(chosen) for text in context_units(hit.chunk.text)]
+    # Sources are quoted material: a sentence that reads as an order to the assistant is never shown to it.
+    units = [(i, text) for i, hit in enumerate(chosen) for text in context_units(hit.chunk.text) if not screen_document(text)]
     if not units:
         return []
     vectors = get_embeddings().encode([query] + [text for _, text in units])
@@ -139,20 +141,34 @@ def generate(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
     return update
 
 
-def verify(state: TutorState) -> TutorState:
-    """Check the draft's citations and support; repair what can be repaired."""
+def post_check(answer: str, runtime: Runtime[TutorContext]) -> list[str]:
+    """Why an answer must not reach the learner: it asks for credentials or money, or sends
+    them to an address outside the allowed domains. A grounded answer can still do that when
+    its source was planted, so this check does not trust the sources."""
+    return [finding.reason for finding in check_answer(answer, runtime.context.allowed_domains)]
+
+
+def verify(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
+    """Withhold a harmful draft; check the citations and support of the others and repair
+    what can be repaired."""
+    blocked = post_check(state["draft"], runtime)
+    if blocked:
+        return {"answer": "", "cited": [], "blocked": blocked}
     if policy.declines(state["draft"]):
-        return {"route": "refuse", "refusal_reason": "out_of_scope", "answer": ""}
+        return {"route": "refuse", "refusal_reason": "out_of_scope", "answer": "", "blocked": []}
     verdict = policy.verify_answer(state["draft"], state["sources"], state["question"])
     if verdict.ok:
-        return {"answer": verdict.answer, "cited": list(verdict.cited)}
-    return {"answer": "", "cited": []}
+        return {"answer": verdict.answer, "cited": list(verdict.cited), "blocked": []}
+    return {"answer": "", "cited": [], "blocked": []}
 
 
 def after_verify(state: TutorState) -> str:
-    """Accept, regenerate once, or fall back to the extractive answer."""
+    """Accept, regenerate once, or fall back to the extractive answer. A withheld draft goes
+    straight to the fallback: the same planted source would steer a second draft too."""
     if state["route"] == "refuse" or state.get("answer"):
         return "done"
+    if state.get("blocked"):
+        return "fallback"
     return "generate" if state["generations"] < MAX_GENERATIONS else "fallback"
 
 
@@ -162,7 +178,9 @@ def fallback(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
     headings = [heading(hit) for hit in state["source_hits"]]
     message = answer_message(numbered_sources(headings, passages), standalone_question(state))
     draft = str(runtime.context.fallback_model.invoke([HumanMessage(message)]).content)
+    if post_check(draft, runtime):
+        return {"route": "refuse", "refusal_reason": "withheld", "answer": "", "cited": []}
     verdict = policy.verify_answer(draft, passages, state["question"])
     if policy.declines(draft) or not verdict.cited:
-        return {"route": "refuse", "refusal_reason": "out_of_scope", "answer": ""}
+        return {"route": "refuse", "refusal_reason": "withheld" if state.get("blocked") else "out_of_scope", "answer": ""}
     return {"answer": verdict.answer, "cited": list(verdict.cited), "llm_used": "extractive"}

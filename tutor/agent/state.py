@@ -24,6 +24,13 @@ class TutorContext:
     llm_name: str
     profile: InstituteProfile = field(default_factory=InstituteProfile)  # whose persona the prompts take
 
+    @property
+    def allowed_domains(self) -> frozenset[str]:
+        """Where an answer may send the learner: the institute profile's own domains and
+        contact address, never addresses a document mentions (a planted article could
+        otherwise allow its own address); anything else is withheld (tutor/screening.py)."""
+        return self.profile.allowed_domains
+
 
 class TutorState(TypedDict, total=False):
     """One question's journey from guard to record."""
@@ -32,7 +39,7 @@ class TutorState(TypedDict, total=False):
     previous_questions: list[str]  # the learner's earlier questions in this conversation
     level: str
     route: str  # answer | refuse | smalltalk | clarify
-    refusal_reason: str  # "unsafe" or "out_of_scope"
+    refusal_reason: str  # "unsafe", "out_of_scope" or "withheld" (a draft failed the post-check)
     query: str
     rewrites: int
     hits: list[SearchHit]
@@ -40,6 +47,7 @@ class TutorState(TypedDict, total=False):
     sources: list[str]  # the passages (selected sentences) numbered [1..n] in the prompt
     source_hits: list[SearchHit]  # the chunk each number cites
     draft: str
+    blocked: list[str]  # why the post-check withheld the last draft (empty: it passed)
     generations: int
     answer: str
     cited: list[int]

@@ -18,6 +18,7 @@ from tutor.agent.state import TutorContext, TutorState
 from tutor.config import Settings
 from tutor.llm import make_chat_model
 from tutor.retrieval import SearchHit, open_retriever
+from tutor.screening import AnswerGate
 from tutor.service import pedagogy
 from tutor.service.accounts import PasswordAccounts
 from tutor.service.admin import AdminService
@@ -106,6 +107,7 @@ class TutorService:
         first_token: float | None = None
         last_step = None
         final: TutorState = graph_state
+        gate = AnswerGate(context.allowed_domains)  # whole sentences, each post-checked, reach the learner
         for mode, payload in build_graph().stream(graph_state, context=context, stream_mode=["messages", "values"]):
             if mode == "values":
                 final = payload
@@ -114,10 +116,19 @@ class TutorService:
             if meta.get("langgraph_node") not in STREAMED_NODES or not message.content:
                 continue
             if last_step is not None and meta.get("langgraph_step") != last_step:
+                gate.reset()
                 yield Reset()
             last_step = meta.get("langgraph_step")
+            was_blocked = gate.blocked
+            text = gate.feed(str(message.content))
+            if gate.blocked and not was_blocked:
+                yield Reset()
+            if text:
+                first_token = first_token or time.perf_counter() - started
+                yield Token(text)
+        if tail := gate.flush():
             first_token = first_token or time.perf_counter() - started
-            yield Token(str(message.content))
+            yield Token(tail)
         answer = self.finish(final, state, started, first_token, conversation, context.llm_name)
         if conversation is not None:
             conversation.add(answer)
@@ -183,7 +194,7 @@ class TutorService:
     def canned(self, graph_state: TutorState, suggestions: list[str]) -> str:
         """The reply for routes that don't go through the LLM, ending with what we *can* help with."""
         name = {"smalltalk": "smalltalk", "clarify": "clarify"}.get(graph_state["route"])
-        name = name or ("unsafe" if graph_state.get("refusal_reason") == "unsafe" else "refuse")
+        name = name or {"unsafe": "unsafe", "withheld": "withheld"}.get(graph_state.get("refusal_reason", ""), "refuse")
         return for_institute(name, self.context.profile) + "\n" + "\n".join(f"- {s}" for s in suggestions)
 
     def too_long(self, text: str, state: LearnerState, started: float) -> TutorAnswer:
