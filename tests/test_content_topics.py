@@ -11,9 +11,11 @@ import yaml
 
 from tutor.config import Settings
 from tutor.corpus import import_files, load_documents
-from tutor.index import build_index, current_generation, load_topic_map
+from tutor.catalogue import CATALOGUE_ID
+from tutor.index import build_index, current_generation, indexed_documents, load_topic_map
 from tutor.profile import load_profile
 from tutor.suggestions import agent_checker
+from tutor.topics import topics_of_documents
 
 from .conftest import ROOT, copy_corpus, make_settings
 
@@ -65,7 +67,8 @@ def test_every_page_of_the_other_organisation_is_imported_without_ids(carpentrie
 
 def test_topics_come_from_the_loaded_content(carpentries: Settings) -> None:
     topics = topic_map(carpentries).topics
-    documents = {d.id: d for d in load_documents(carpentries.corpus_dir)[0]}
+    documents = {d.id: d for d in indexed_documents(carpentries)[0]}  # with the course catalogue
+    assert CATALOGUE_ID in documents
     assert 4 <= len(topics) <= 12
     filed = [doc for topic in topics for doc in topic.documents]
     assert sorted(filed) == sorted(documents), "every document in exactly one topic"
@@ -139,8 +142,12 @@ def test_editors_rename_merge_and_hide_and_learners_old_ids_still_resolve(instit
     by_id = edited.by_id
     assert by_id[first.id].label == "Renamed by the editor"
     assert set(second.documents) <= set(by_id[first.id].documents)
-    assert second.id not in by_id and third.id not in by_id
+    assert second.id not in by_id and by_id[third.id].hidden and third not in edited.visible
     assert edited.resolve(second.id) == first.id
+    assert not set(topics_of_documents(edited, third.documents)), "nothing is filed under a hidden topic"
+    (institute.corpus_dir / "topics.yaml").write_text(yaml.safe_dump({"hide": [third.id]}), encoding="utf-8")
+    build_index(institute)  # the editor changed their mind about the merge: the hidden topic stays hidden
+    assert topic_map(institute).by_id[third.id].hidden
     assert edited.current({second.id: 2, first.id: 1}) == {first.id: 3}
 
 

@@ -218,7 +218,7 @@ def topics_command(as_json: JsonFlag = False) -> None:
         return
     table = Table("id", "label", "documents", "related", "suggested questions")
     for topic in topic_map.topics:
-        table.add_row(topic.id, topic.label, "\n".join(topic.documents), ", ".join(topic.related), "\n".join(topic.suggestions))
+        table.add_row(topic.id, topic.label + (" (hidden)" if topic.hidden else ""), "\n".join(topic.documents), ", ".join(topic.related), "\n".join(topic.suggestions))
     Console().print(table)
 
 

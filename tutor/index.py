@@ -345,7 +345,7 @@ def build_index(settings: Settings, rebuild: bool = False, progress: ProgressCal
             "topic_edits": edits,
         }
         write_generation(settings, generation, chunks, vectors, manifest, progress)
-        summary.topics = write_topics(settings, generation, live, documents, chunks, vectors, progress)
+        summary.topics = write_topics(settings, generation, live, documents, chunks, vectors, progress, regroup=rebuild)
         flip_pointer(settings, generation)
         remove_stale_generations(settings, keep={generation, live or generation})
         summary.generation, summary.chunks, summary.swapped = generation, len(chunks), True
@@ -377,6 +377,7 @@ def write_topics(
     chunks: list[Chunk],
     vectors: np.ndarray,
     progress: ProgressCallback | None,
+    regroup: bool = False,
 ) -> int:
     """Derive the new generation's topics and their checked suggestions (before it goes live,
     so the page never shows a topic or a question the live index can't back); returns the count."""
@@ -386,7 +387,7 @@ def write_topics(
     profile = load_profile(settings.corpus_dir)
     own_name = frozenset(f"{profile.name} {profile.short_name}".lower().split())
     previous = load_topic_map(settings, live) if live else None
-    topic_map = derive_topics(documents, chunks, vectors, previous, load_edits(settings.corpus_dir), own_name)
+    topic_map = derive_topics(documents, chunks, vectors, previous, load_edits(settings.corpus_dir), own_name, regroup)
     model_questions = None
     if settings.llm != "extractive":
         from tutor.llm import make_chat_model

@@ -14,6 +14,7 @@ import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import replace
+from itertools import zip_longest
 from pathlib import Path
 
 from tutor.chunking import Chunk
@@ -67,13 +68,15 @@ def definition_questions(text: str) -> list[str]:
 
 
 def content_candidates(topic: Topic, documents: dict[str, Document], sections: dict[str, list[str]]) -> list[str]:
-    """No-model candidates for a topic, its documents' own questions first."""
-    out = []
-    for doc_id in topic.documents:
-        document = documents[doc_id]
-        out += heading_questions(document, sections.get(doc_id, []))
-        out += definition_questions(document.text)
-    return list(dict.fromkeys(out))
+    """No-model candidates for a topic, taking turns between its documents, newest first (a
+    fresh article surfaces at once), each document's own questions before its headings."""
+    newest_first = sorted(topic.documents, key=lambda doc_id: documents[doc_id].date or "", reverse=True)
+    per_document = [
+        heading_questions(documents[doc_id], sections.get(doc_id, [])) + definition_questions(documents[doc_id].text)
+        for doc_id in newest_first
+    ]
+    taking_turns = [q for round_ in zip_longest(*per_document) for q in round_ if q is not None]
+    return list(dict.fromkeys(taking_turns))
 
 
 # ---------------------------------------------------------------- candidates from the model
@@ -173,11 +176,12 @@ def add_suggestions(
             sections[chunk.doc_id].append(chunk.section)
     topics = []
     for done, topic in enumerate(topic_map.topics, start=1):
-        candidates: list[str] = []
+        written: list[str] = []
         if model_questions is not None:
             for chunk in central_chunks(topic, chunks, vectors, CENTRAL_CHUNKS):
-                candidates += model_questions(chunk)
-        candidates += content_candidates(topic, by_id, sections)
+                written += model_questions(chunk)
+        own = content_candidates(topic, by_id, sections)
+        candidates = [q for pair in zip_longest(written, own) for q in pair if q is not None]  # taking turns
         topics.append(replace(topic, suggestions=keep_answered(topic, dict.fromkeys(candidates), check)))
         if progress:
             progress("suggestions", done, len(topic_map.topics))

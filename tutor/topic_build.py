@@ -12,7 +12,8 @@ Hand edits (rename, merge, hide) live in `corpus/topics.yaml`, applied last.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +28,9 @@ MAX_TOPICS = 12
 LABEL_TERMS = 2
 TERMS_PER_TOPIC = 8
 RELATED_PER_TOPIC = 2
-SAME_TOPIC_JACCARD = 0.5  # share of documents in common for a new group to keep an old topic's id
+SAME_TOPIC_JACCARD = 0.5
+REGROUP_SHARE = 0.25  # documents added or removed since the last build, beyond which topics are regrouped
+URL = re.compile(r"https?://\S+|www\.\S+")  # share of documents in common for a new group to keep an old topic's id
 
 
 class TopicEditsError(ValueError):
@@ -178,7 +181,7 @@ def keep_old_ids(topics: list[Topic], previous: TopicMap) -> tuple[list[Topic], 
     kept_ids: set[str] = set()
     for score, i, old in pairs:
         if score >= SAME_TOPIC_JACCARD and i not in renamed and old.id not in kept_ids:
-            renamed[i] = Topic(old.id, old.label, topics[i].documents, terms=topics[i].terms)
+            renamed[i] = replace(topics[i], id=old.id, label=old.label)
             kept_ids.add(old.id)
     result = [renamed.get(i, topic) for i, topic in enumerate(topics)]
     aliases = {old: new for old, new in previous.aliases.items()}
@@ -200,26 +203,27 @@ def unique_ids(topics: list[Topic]) -> list[Topic]:
         while candidate in seen:
             candidate, n = f"{topic.id}-{n}", n + 1
         seen.add(candidate)
-        result.append(Topic(candidate, topic.label, topic.documents, terms=topic.terms))
+        result.append(replace(topic, id=candidate))
     return result
 
 
 def apply_edits(topics: list[Topic], aliases: dict[str, str], edits: TopicEdits) -> tuple[list[Topic], dict[str, str]]:
-    """Merge, then rename, then hide; ids that an edit names but no topic has are ignored
+    """Merge, then rename, then hide (a hidden topic keeps its documents, so they stay out of
+    sight on the next build too); ids that an edit names but no topic has are ignored
     (the content may have moved on), so an old edits file never breaks indexing."""
     by_id = {t.id: t for t in topics}
     for source, target in edits.merge.items():
         if source in by_id and target in by_id and source != target:
             moved = by_id.pop(source)
             into = by_id[target]
-            by_id[target] = Topic(into.id, into.label, into.documents + moved.documents, terms=into.terms + moved.terms)
+            by_id[target] = replace(into, documents=into.documents + moved.documents, terms=into.terms + moved.terms)
             aliases[source] = target
     for topic_id, label in edits.rename.items():
         if topic_id in by_id:
-            t = by_id[topic_id]
-            by_id[topic_id] = Topic(t.id, label, t.documents, terms=t.terms)
+            by_id[topic_id] = replace(by_id[topic_id], label=label)
     for topic_id in edits.hide:
-        by_id.pop(topic_id, None)
+        if topic_id in by_id:
+            by_id[topic_id] = replace(by_id[topic_id], hidden=True)
     return list(by_id.values()), aliases
 
 
@@ -229,8 +233,58 @@ def relate(topics: list[Topic], centroids: dict[str, np.ndarray]) -> list[Topic]
     for topic in topics:
         others = [o for o in topics if o.id != topic.id]
         others.sort(key=lambda o: -float(centroids[topic.id] @ centroids[o.id]))
-        related = tuple(o.id for o in others[:RELATED_PER_TOPIC])
-        result.append(Topic(topic.id, topic.label, topic.documents, related, topic.terms))
+        related = tuple(o.id for o in others if not o.hidden)[:RELATED_PER_TOPIC]
+        result.append(replace(topic, related=related))
+    return result
+
+
+def topic_texts(chunks: list[Chunk]) -> tuple[dict[str, set[str]], dict[str, str]]:
+    """Per document, its section headings and its full text (what labels and terms come from)."""
+    sections: dict[str, set[str]] = {}
+    full_text: dict[str, list[str]] = {}
+    for chunk in chunks:
+        if chunk.section:
+            sections.setdefault(chunk.doc_id, set()).add(chunk.section)
+        full_text.setdefault(chunk.doc_id, []).append(URL.sub(" ", chunk.text))
+    return sections, {doc: "\n".join(parts) for doc, parts in full_text.items()}
+
+
+def centroid(doc_vectors: np.ndarray, rows: list[int]) -> np.ndarray:
+    mean = doc_vectors[rows].mean(axis=0)
+    return mean / (np.linalg.norm(mean) or 1.0)
+
+
+def kept_groups(documents: list[Document], doc_vectors: np.ndarray, previous: TopicMap) -> list[tuple[Topic, list[int]]] | None:
+    """The previous topics with their remaining documents, each new document joined to the
+    topic its tag names or, untagged, the nearest in meaning; None when so much changed
+    (REGROUP_SHARE of the documents) that the content should be grouped afresh."""
+    rows = {doc.id: i for i, doc in enumerate(documents)}
+    known = {doc for topic in previous.topics for doc in topic.documents}
+    new = [i for i, doc in enumerate(documents) if doc.id not in known]
+    if not previous.topics or len(new) + len(known - set(rows)) > REGROUP_SHARE * len(documents):
+        return None
+    kept = [(t, [rows[d] for d in t.documents if d in rows]) for t in previous.topics]
+    kept = [(t, group) for t, group in kept if group]
+    if not kept:
+        return None
+    centres = np.stack([centroid(doc_vectors, group) for _, group in kept])
+    labels = [t.label for t, _ in kept]
+    for i in new:
+        tag = documents[i].topics[0] if documents[i].topics else None
+        home = labels.index(tag) if tag in labels else int(np.argmax(centres @ doc_vectors[i]))
+        kept[home][1].append(i)
+    return kept
+
+
+def fresh_groups(documents: list[Document], doc_vectors: np.ndarray, sections: dict[str, set[str]], ignore: frozenset[str]) -> list[tuple[Topic, list[int]]]:
+    """Group the documents anew and label each group from its titles and headings."""
+    groups = groups_of(documents, doc_vectors)
+    labels = distinctive_terms([headings_text(g, documents, sections) for g in groups], LABEL_TERMS, ignore)
+    result = []
+    for group, label_terms in zip(groups, labels):
+        tag = documents[group[0]].topics[0] if documents[group[0]].topics else None
+        label = tag or label_from(label_terms, documents[group[0]].title)
+        result.append((Topic(slugify(label), label, ()), group))
     return result
 
 
@@ -241,36 +295,30 @@ def derive_topics(
     previous: TopicMap | None = None,
     edits: TopicEdits | None = None,
     ignore: frozenset[str] = frozenset(),
+    regroup: bool = False,
 ) -> TopicMap:
-    """The topics of the content (without suggestions: `suggestions.py` adds those); words in
-    `ignore` (the institute's own name) are not used as labels or terms."""
+    """The topics of the content (without suggestions: `suggestions.py` adds those). Topics
+    stay as they were while the content changes little (new documents join the nearest)
+    unless `regroup` (`tutor index --rebuild`); words in `ignore` (the institute's own name)
+    never label a topic."""
     if not documents:
         return TopicMap()
     doc_vectors = document_vectors(documents, chunks, vectors)
-    groups = groups_of(documents, doc_vectors)
-    sections: dict[str, set[str]] = {}
-    full_text: dict[str, list[str]] = {}
-    for chunk in chunks:
-        if chunk.section:
-            sections.setdefault(chunk.doc_id, set()).add(chunk.section)
-        full_text.setdefault(chunk.doc_id, []).append(chunk.text)
-    labels = distinctive_terms([headings_text(g, documents, sections) for g in groups], LABEL_TERMS, ignore)
-    terms = distinctive_terms(
-        ["\n".join(t for i in g for t in full_text.get(documents[i].id, [])) for g in groups], TERMS_PER_TOPIC, ignore
-    )
-    topics = []
-    for group, label_terms, group_terms in zip(groups, labels, terms):
-        tag = documents[group[0]].topics[0] if documents[group[0]].topics else None
-        label = tag or label_from(label_terms, documents[group[0]].title)
-        topics.append(Topic(slugify(label), label, tuple(documents[i].id for i in group), terms=tuple(group_terms)))
-    topics = unique_ids(topics)
-    topics, aliases = keep_old_ids(topics, previous) if previous else (topics, {})
+    sections, full_text = topic_texts(chunks)
+    kept = kept_groups(documents, doc_vectors, previous) if previous and not regroup else None
+    groups = kept if kept is not None else fresh_groups(documents, doc_vectors, sections, ignore)
+    terms = distinctive_terms(["\n".join(full_text.get(documents[i].id, "") for i in g) for _, g in groups], TERMS_PER_TOPIC, ignore)
+    topics = [
+        replace(topic, documents=tuple(documents[i].id for i in group), terms=tuple(group_terms), related=(), suggestions=(), hidden=False)
+        for (topic, group), group_terms in zip(groups, terms)
+    ]
+    if kept is not None:
+        aliases = dict(previous.aliases)
+    else:
+        topics, aliases = keep_old_ids(unique_ids(topics), previous) if previous else (unique_ids(topics), {})
     topics, aliases = apply_edits(topics, aliases, edits or TopicEdits())
     rows = {doc.id: i for i, doc in enumerate(documents)}
-    centroids = {}
-    for topic in topics:
-        mean = doc_vectors[[rows[d] for d in topic.documents]].mean(axis=0)
-        centroids[topic.id] = mean / (np.linalg.norm(mean) or 1.0)
+    centroids = {t.id: centroid(doc_vectors, [rows[d] for d in t.documents]) for t in topics}
     current = {t.id for t in topics}
     aliases = {old: new for old, new in aliases.items() if old not in current}
     return TopicMap(tuple(relate(topics, centroids)), aliases)

@@ -45,6 +45,7 @@ class Topic:
     related: tuple[str, ...] = ()
     terms: tuple[str, ...] = ()  # distinctive words of its documents, most distinctive first
     suggestions: tuple[str, ...] = ()
+    hidden: bool = False  # an editor hid it (corpus/topics.yaml): never shown, filed or suggested
 
     def to_dict(self) -> dict:
         return {key: list(value) if isinstance(value, tuple) else value for key, value in asdict(self).items()}
@@ -70,6 +71,11 @@ class TopicMap:
     @property
     def by_id(self) -> dict[str, Topic]:
         return {topic.id: topic for topic in self.topics}
+
+    @property
+    def visible(self) -> tuple[Topic, ...]:
+        """The topics learners see (all but those an editor hid)."""
+        return tuple(topic for topic in self.topics if not topic.hidden)
 
     def resolve(self, topic_id: str) -> str | None:
         """The current id for an id a learner's record may hold (renamed or merged since)."""
@@ -102,9 +108,9 @@ class TopicMap:
 def topics_of_documents(topic_map: TopicMap, doc_ids: Iterable[str]) -> list[str]:
     """Topics of the documents an answer cites, most cited first (at most 3): a question is
     filed under what actually answered it, not under words it happens to contain."""
-    owner = {doc: topic.id for topic in topic_map.topics for doc in topic.documents}
+    owner = {doc: topic.id for topic in topic_map.visible for doc in topic.documents}
     counts = Counter(owner[doc] for doc in doc_ids if doc in owner)
-    order = {topic.id: i for i, topic in enumerate(topic_map.topics)}
+    order = {topic.id: i for i, topic in enumerate(topic_map.visible)}
     return sorted(counts, key=lambda tid: (-counts[tid], order[tid]))[:MAX_TAGS]
 
 
@@ -154,10 +160,10 @@ def _least_explored(ids: list[str], explored: dict[str, int]) -> list[str]:
 
 def _ranked_topics(topic_map: TopicMap, explored: dict[str, int], current: list[str]) -> list[Topic]:
     """Topics related to the current ones first, then the rest; least explored first in each group."""
-    by_id = topic_map.by_id
+    by_id = {topic.id: topic for topic in topic_map.visible}
     related = [rid for cid in current if cid in by_id for rid in by_id[cid].related]
     first = [rid for rid in dict.fromkeys(related) if rid not in current and rid in by_id]
-    rest = [topic.id for topic in topic_map.topics if topic.id not in first]
+    rest = [topic.id for topic in topic_map.visible if topic.id not in first]
     return [by_id[tid] for tid in _least_explored(first, explored) + _least_explored(rest, explored)]
 
 
@@ -177,8 +183,8 @@ def suggest_next(
 def returning_hint(topic_map: TopicMap, explored: dict[str, int], current: list[str]) -> str | None:
     """One sentence linking a topic explored before to a related, still unexplored one, or None."""
     explored = topic_map.current(explored)
-    by_id = topic_map.by_id
-    earlier = [tid for tid, count in explored.items() if count > 0]
+    by_id = {topic.id: topic for topic in topic_map.visible}
+    earlier = [tid for tid, count in explored.items() if count > 0 and tid in by_id]
     # Prefer an earlier topic the learner is on again now, then the most explored.
     earlier.sort(key=lambda tid: (tid not in current, -explored[tid], tid))
     for tid in earlier:
