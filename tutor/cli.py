@@ -104,6 +104,7 @@ def corpus_import(
                 "written": report.written,
                 "unchanged": report.unchanged,
                 "removed": report.removed,
+                "held": report.held,
                 "problems": [{"file": str(p.path), "error": p.message} for p in report.problems],
             }
         )
@@ -112,7 +113,33 @@ def corpus_import(
             f"pages added: {len(report.pages_added)}  documents added: {len(report.documents_added)}  articles written: {len(report.written)}  "
             f"unchanged: {len(report.unchanged)}  removed: {len(report.removed)}"
         )
+    for held in report.held:
+        console.print(f"[yellow]held for review[/yellow] {held} — see `tutor corpus held`", highlight=False)
     report_problems(report.problems, strict)
+
+
+@corpus_app.command("held")
+def corpus_held(as_json: JsonFlag = False) -> None:
+    """Documents an import held back because they contain text aimed at the assistant
+    (e.g. "ignore previous instructions", requests for passwords); they are not indexed."""
+    held = admin_service().held()
+    if as_json:
+        print_json(held)
+        return
+    if not held:
+        console.print("No document is held for review.")
+    for item in held:
+        console.print(f"[bold]{item['id']}[/bold] ({item['title']})", highlight=False)
+        for reason in item["reasons"]:
+            console.print(f"  - {reason}", highlight=False)
+
+
+@corpus_app.command("release")
+def corpus_release(document_id: str) -> None:
+    """Let a held document into the corpus after reading it (then run `tutor index`)."""
+    with friendly_errors():
+        target = admin_service().release(document_id)
+    console.print(f"released {document_id} to {target}; run `tutor index` to make it searchable")
 
 
 @corpus_app.command("list")

@@ -34,6 +34,7 @@ from tutor.corpus.documents import (
     slugify,
     split_markdown,
 )
+from tutor.corpus.holding import hold, reasons_to_hold, was_released
 from tutor.corpus.pages import regenerate_articles, unique_id
 
 MARKDOWN_SUFFIXES = {".md", ".markdown"}
@@ -42,6 +43,14 @@ PDF_SUFFIXES = {".pdf"}
 RESERVED_META = {"origin_pages"}
 SHINGLE_WORDS = 8
 SAME_TEXT = 0.6  # share of the smaller text's word runs found in the other  # written only by the page splitter
+
+
+class Held(Exception):
+    """A document was written to `corpus/held/` for an admin's review instead of the corpus."""
+
+    def __init__(self, document_id: str, reasons: list[str]) -> None:
+        super().__init__(f"{document_id}: held for review ({'; '.join(reasons)})")
+        self.document_id = document_id
 
 
 @dataclass
@@ -159,7 +168,11 @@ def add_document(path: Path, corpus_dir: Path, kind: str | None = None) -> str:
         raise CorpusError(f"id '{document_id}' is already used by {same_id.path.name}")
     if copy := duplicate_of(draft, document_id, existing):
         raise CorpusError(f"same text as '{copy.id}' ({copy.path.name}), already in the corpus")
-    write_atomically(target, render_document(draft, document_id, kind, origin))
+    text = render_document(draft, document_id, kind, origin)
+    if not was_released(target) and (reasons := reasons_to_hold(f"{draft.title}\n{draft.body}")):
+        hold(corpus_dir, document_id, text, reasons)
+        raise Held(document_id, reasons)
+    write_atomically(target, text)
     return document_id
 
 
@@ -214,6 +227,8 @@ def import_files(paths: list[Path], corpus_dir: Path, kind: str | None = None) -
                 report.documents_added.append(add_document(path, corpus_dir, kind))
             else:  # any other text file is a scraped page
                 copy_page(path, corpus_dir / "pages", report)
+        except Held as held:
+            report.held.append(str(held))
         except (CorpusError, OSError, ValueError) as exc:  # ValueError: a NUL byte in the name
             report.problems.append(Problem(path, str(exc)))
     regenerate_articles(corpus_dir, report)

@@ -18,6 +18,7 @@ from pathlib import Path
 import yaml
 
 from tutor.corpus.documents import CorpusError, ImportReport, Problem, parse_front_matter, read_text_file, slugify
+from tutor.corpus.holding import RELEASED, hold, reasons_to_hold, was_released, with_front_matter
 
 BOILERPLATE_LINES = {  # generic navigation of blog pages
     "skip to content",
@@ -332,6 +333,13 @@ def regenerate_articles(corpus_dir: Path, report: ImportReport) -> None:
         path = out_dir / f"{article_id}.md"
         title = (curated_title(path) if path.exists() else None) or auto_title
         text = render_article(article, article_id, title)
+        if was_released(path):
+            text = with_front_matter(text, screening=RELEASED)
+        elif reasons := reasons_to_hold(text):
+            hold(corpus_dir, article_id, text, reasons)
+            path.unlink(missing_ok=True)
+            report.held.append(f"{article_id}: held for review ({'; '.join(reasons)})")
+            continue
         if path.exists() and path.read_text(encoding="utf-8", errors="replace") == text:
             report.unchanged.append(article_id)
             continue

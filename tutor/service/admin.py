@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from tutor.config import Settings
 from tutor.corpus import ImportReport, import_files, load_documents
+from tutor.corpus.holding import held_documents, release
 from tutor.profile import InstituteProfile, load_profile
 from tutor.topics import TopicMap
 
@@ -88,6 +89,14 @@ class AdminService:
         """Add saved HTML pages, PDFs, Markdown and scraped pages to the corpus (`kind` forces
         article or course); bad files are reported by name, never fatal."""
         return import_files(paths, self.settings.corpus_dir, kind)
+
+    def held(self) -> list[dict]:
+        """Documents an import held for review (instruction-like text aimed at the assistant)."""
+        return held_documents(self.settings.corpus_dir)
+
+    def release(self, document_id: str) -> Path:
+        """Let a held document into the corpus after an admin has read it (index next)."""
+        return release(self.settings.corpus_dir, document_id)
 
     def reindex(self, rebuild: bool = False, progress: Progress | None = None) -> IndexSummary:
         """Bring the index up to date (a new generation swapped in atomically); IndexBusy if one runs."""

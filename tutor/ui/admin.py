@@ -35,6 +35,9 @@ def report_markdown(report: ImportReport) -> str:
     if report.problems:
         lines.append("**Rejected:**")
         lines += [f"- ❌ `{html.escape(Path(p.path).name)}`: {html.escape(p.message)}" for p in report.problems]
+    if report.held:
+        lines.append("**Held for review** (text aimed at the assistant; not indexed, see `tutor corpus held`):")
+        lines += [f"- ⚠️ {html.escape(h)}" for h in report.held]
     if report.written or report.removed:
         lines.append(
             f"**Articles from pages:** written: {', '.join(report.written) or 'none'}; "
