@@ -5,6 +5,7 @@ broken file is reported by name while the rest is imported."""
 from __future__ import annotations
 
 import html
+import shutil
 from pathlib import Path
 
 import pytest
@@ -170,3 +171,14 @@ def test_a_scraped_page_with_orders_for_the_assistant_is_held_too(empty_corpus: 
     report = import_files([page], empty_corpus)
     assert report.written == [] and len(report.held) == 1
     assert not (empty_corpus / "articles").exists() or not list((empty_corpus / "articles").glob("*.md"))
+
+
+def test_importing_into_a_corpus_without_pages_removes_nothing(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS / "articles", corpus / "articles")  # page-made articles, but no pages/ beside them
+    before = sorted(p.name for p in (corpus / "articles").glob("*.md"))
+    upload = tmp_path / "note.md"
+    upload.write_text("---\ntitle: A short note\n---\n\nA note on the study calendar for the coming term.\n", encoding="utf-8")
+    report = import_files([upload], corpus)
+    assert report.removed == [] and report.documents_added == ["a-short-note"]
+    assert sorted(p.name for p in (corpus / "articles").glob("*.md")) == sorted([*before, "a-short-note.md"])

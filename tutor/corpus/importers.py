@@ -231,5 +231,6 @@ def import_files(paths: list[Path], corpus_dir: Path, kind: str | None = None) -
             report.held.append(str(held))
         except (CorpusError, OSError, ValueError) as exc:  # ValueError: a NUL byte in the name
             report.problems.append(Problem(path, str(exc)))
-    regenerate_articles(corpus_dir, report)
+    if (corpus_dir / "pages").is_dir():  # without pages there is nothing to regenerate (and nothing to remove)
+        regenerate_articles(corpus_dir, report)
     return report
