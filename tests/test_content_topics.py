@@ -9,10 +9,15 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tutor.catalogue import CATALOGUE_ID
 from tutor.config import Settings
 from tutor.corpus import import_files, load_documents
-from tutor.catalogue import CATALOGUE_ID
-from tutor.index import build_index, current_generation, indexed_documents, load_topic_map
+from tutor.index import (
+    build_index,
+    current_generation,
+    indexed_documents,
+    load_topic_map,
+)
 from tutor.profile import load_profile
 from tutor.suggestions import agent_checker
 from tutor.topics import topics_of_documents

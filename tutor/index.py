@@ -381,7 +381,12 @@ def write_topics(
 ) -> int:
     """Derive the new generation's topics and their checked suggestions (before it goes live,
     so the page never shows a topic or a question the live index can't back); returns the count."""
-    from tutor.suggestions import CACHE_FILE, ModelQuestions, add_suggestions, agent_checker
+    from tutor.suggestions import (
+        CACHE_FILE,
+        ModelQuestions,
+        add_suggestions,
+        agent_checker,
+    )
     from tutor.topic_build import derive_topics, load_edits
 
     profile = load_profile(settings.corpus_dir)

@@ -122,7 +122,6 @@ class ModelQuestions:
 
 def central_chunks(topic: Topic, chunks: list[Chunk], vectors, limit: int) -> list[Chunk]:
     """The topic's passages closest to its centre of meaning: what it is mostly about."""
-    import numpy as np
 
     members = [i for i, c in enumerate(chunks) if c.doc_id in set(topic.documents)]
     if not members:

@@ -13,7 +13,12 @@ from pathlib import Path
 
 import yaml
 
-from tutor.corpus.documents import KINDS, CorpusError, parse_front_matter, read_text_file
+from tutor.corpus.documents import (
+    KINDS,
+    CorpusError,
+    parse_front_matter,
+    read_text_file,
+)
 from tutor.screening import screen_document
 
 HELD_DIR = "held"

@@ -17,8 +17,21 @@ from pathlib import Path
 
 import yaml
 
-from tutor.corpus.documents import CorpusError, ImportReport, Problem, parse_front_matter, read_text_file, slugify
-from tutor.corpus.holding import RELEASED, hold, reasons_to_hold, was_released, with_front_matter
+from tutor.corpus.documents import (
+    CorpusError,
+    ImportReport,
+    Problem,
+    parse_front_matter,
+    read_text_file,
+    slugify,
+)
+from tutor.corpus.holding import (
+    RELEASED,
+    hold,
+    reasons_to_hold,
+    was_released,
+    with_front_matter,
+)
 
 BOILERPLATE_LINES = {  # generic navigation of blog pages
     "skip to content",

@@ -14,7 +14,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from tutor.service.events import AnswerEvent, Citation, Final, Reset, Token, TutorAnswer, clean_question
+from tutor.service.events import (
+    AnswerEvent,
+    Citation,
+    Final,
+    Reset,
+    Token,
+    TutorAnswer,
+    clean_question,
+)
 
 if TYPE_CHECKING:
     from tutor.service.answering import TutorService

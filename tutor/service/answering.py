@@ -22,7 +22,15 @@ from tutor.screening import AnswerGate
 from tutor.service import pedagogy
 from tutor.service.accounts import PasswordAccounts
 from tutor.service.admin import AdminService
-from tutor.service.events import AnswerEvent, Citation, Final, Reset, Token, TutorAnswer, clean_question
+from tutor.service.events import (
+    AnswerEvent,
+    Citation,
+    Final,
+    Reset,
+    Token,
+    TutorAnswer,
+    clean_question,
+)
 from tutor.service.learner import ConversationThread, LearnerService, LearnerState
 from tutor.service.search import SearchService
 

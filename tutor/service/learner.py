@@ -11,7 +11,13 @@ import uuid
 from dataclasses import dataclass, field
 
 from tutor.config import Settings
-from tutor.learners import Conversation, LearnerProfile, LearnerStore, Turn, validate_learner_id
+from tutor.learners import (
+    Conversation,
+    LearnerProfile,
+    LearnerStore,
+    Turn,
+    validate_learner_id,
+)
 from tutor.service import pedagogy
 from tutor.service.events import Citation, TutorAnswer
 

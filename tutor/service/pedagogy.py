@@ -44,7 +44,10 @@ class Pedagogy:
 
     def topic_map(self) -> TopicMap:
         """The topics of the live generation (reloaded after a re-index)."""
-        from tutor.index import current_generation, load_topic_map  # numpy, bm25s: not at CLI start-up
+        from tutor.index import (  # numpy, bm25s: not at CLI start-up
+            current_generation,
+            load_topic_map,
+        )
 
         live = current_generation(self.settings)
         with self._lock:

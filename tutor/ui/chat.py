@@ -10,7 +10,12 @@ import gradio as gr
 from tutor.retrieval import SearchUnavailable
 from tutor.service.events import Final, Reset, Token, TutorAnswer, clean_question
 from tutor.service.learner import ConversationThread, LearnerView, StoredTurn
-from tutor.ui.render import answer_messages, safe_markdown, user_message, without_suggestions
+from tutor.ui.render import (
+    answer_messages,
+    safe_markdown,
+    user_message,
+    without_suggestions,
+)
 from tutor.ui.session import FRIENDLY_ERROR, Session, friendly
 
 if TYPE_CHECKING:
