@@ -114,3 +114,12 @@ def test_evenly_by_kind_shares_the_sample_between_kinds() -> None:
     picked = Counter(q.kind for q in evenly_by_kind(items, 9))
     assert picked == {"plain": 4, "typo": 2, "language": 3}
     assert evenly_by_kind(items, None) == items
+
+
+def test_a_comparison_hits_when_the_top_chunks_together_hold_both_sides() -> None:
+    from tutor.evaluation import first_hit_rank
+
+    item = GoldenQuestion(id="c", q="Which lasts longer, A or B?", all=("11-month", "6-month"), kind="comparison")
+    ranked = [("A", "an 11-month MPhil"), ("x", "other"), ("B", "a 6-month program")]
+    assert first_hit_rank(item, ranked) == 3
+    assert first_hit_rank(GoldenQuestion(**{**item.__dict__, "kind": "plain"}), ranked) is None

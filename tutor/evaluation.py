@@ -88,7 +88,15 @@ def chunk_hits(item: GoldenQuestion, title: str, text: str) -> bool:
 
 
 def first_hit_rank(item: GoldenQuestion, ranked: list[tuple[str, str]]) -> int | None:
-    """1-based rank of the first (title, text) pair that hits, if any."""
+    """1-based rank of the first (title, text) pair that hits, if any. A comparison's two sides
+    live in two documents: it hits at the first rank where the chunks so far hold its phrases."""
+    if item.kind == "comparison":
+        seen = ""
+        for rank, (title, text) in enumerate(ranked, start=1):
+            seen += f"\n{text}" if not item.source or item.source.lower() in title.lower() else ""
+            if holds_phrases(item, seen):
+                return rank
+        return None
     return next((rank for rank, (title, text) in enumerate(ranked, start=1) if chunk_hits(item, title, text)), None)
 
 
