@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from tutor.agent.policy import CITATION, condense
+from tutor.agent.policy import CITATION, condense, declines
 
 GOLDEN_FIELDS = {"id", "q", "source", "all", "any", "refuse", "history", "kind", "split"}
 # What a question tests; `refuse: true` goes with the last four (and some near misses of
@@ -133,6 +133,11 @@ def citations_valid(answer: str, citations: list[dict], known_chunk_ids: set[str
     return bool(markers) and all(n in listed and listed[n]["chunk_id"] in known_chunk_ids for n in markers)
 
 
+def declined(result: dict) -> bool:
+    """Declined by routing, or in words ("the sources don't say"), as the naive baseline is judged."""
+    return result["route"] == "refuse" or (result["route"] == "answer" and declines(result["answer"]))
+
+
 def score_result(item: GoldenQuestion, result: dict, known_chunk_ids: set[str]) -> dict:
     """Per-question verdicts added to an `ask` result."""
     retrieved = result.get("retrieved", [])
@@ -140,7 +145,7 @@ def score_result(item: GoldenQuestion, result: dict, known_chunk_ids: set[str]) 
     answered = result["route"] == "answer"
     return {
         "hit_rank": rank,
-        "right": (result["route"] == "refuse") if item.refuse else (answered and holds_phrases(item, result["answer"])),
+        "right": declined(result) if item.refuse else (answered and holds_phrases(item, result["answer"])),
         "citations_valid": citations_valid(result["answer"], result["citations"], known_chunk_ids) if answered else None,
     }
 
@@ -278,7 +283,7 @@ def by_kind(items: list[GoldenQuestion], results: list[dict]) -> dict[str, dict]
             "n": len(pairs),
             "answers_right": _share(sum(r["right"] for r in answerable), len(answerable)),
             "declines_right": _share(sum(r["right"] for r in refusals), len(refusals)),
-            "false_refusals": sum(1 for r in answerable if r["route"] != "answer"),
+            "false_refusals": sum(1 for r in answerable if r["route"] != "answer" or declined(r)),
             "citations_valid": _share(sum(bool(r.get("citations_valid")) for r in answered), len(answered)),
             "hit@5": _share(sum(1 for r in answerable if r.get("hit_rank") and r["hit_rank"] <= 5), len(answerable)),
             "latency_p50_s": percentile([r["timings"]["total_s"] for _, r in pairs], 50),
