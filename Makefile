@@ -33,9 +33,11 @@ test: install-dev
 test-fast: install-dev
 	$(BIN)/python -m pytest -m "not slow"
 
-## bench: quality and speed against baselines in the same run
+## bench: quality and speed against baselines in the same run, on both corpora' test parts
+## (AGENT_QUESTIONS per corpus for the local-LLM agent suite; BENCH_ARGS="retrieval --llm extractive" etc.)
+AGENT_QUESTIONS ?= 40
 bench: install-dev
-	$(BIN)/python -m benchmarks
+	$(BIN)/python -m benchmarks --agent-questions $(AGENT_QUESTIONS) $(BENCH_ARGS)
 
 ## load: 50 concurrent learners x 4 turns against a private app (extractive); table + data-loss check
 ## (options: make load LOAD_ARGS="--learners 5 --turns 1 --llm local")

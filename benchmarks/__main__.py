@@ -1,4 +1,4 @@
-"""`make bench`: python -m benchmarks [retrieval] [speed] [cli] [agent] [--agent-questions N]."""
+"""`make bench`: python -m benchmarks [retrieval] [speed] [cli] [agent] [--agent-questions N] [--llm local|extractive]."""
 
 from __future__ import annotations
 
@@ -16,14 +16,17 @@ SUITES = ("retrieval", "speed", "cli", "agent")
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("suites", nargs="*", help="retrieval, speed, cli, agent (default: all four)")
-    parser.add_argument("--agent-questions", type=int, default=None, help="Run the agent suite on N golden questions spread evenly over the set (default: all).")
+    parser.add_argument("--agent-questions", type=int, default=None,
+                        help="Per corpus, run the agent suite on N test questions shared evenly between kinds (default: all).")
+    parser.add_argument("--llm", choices=("local", "extractive"), default="local",
+                        help="The agent's backend; `extractive` is cheap and skips the naive RAG (it needs an LLM).")
     parser.add_argument("--synthetic-chunks", type=int, default=100_000)
     args = parser.parse_args()
     args.suites = args.suites or list(SUITES)
     if unknown := set(args.suites) - set(SUITES):
         parser.error(f"unknown suite(s) {sorted(unknown)}; choose from {', '.join(SUITES)}")
     RESULTS.mkdir(exist_ok=True)
-    report: dict = {"started": time.strftime("%Y-%m-%d %H:%M:%S")}
+    report: dict = {"started": time.strftime("%Y-%m-%d %H:%M:%S"), "args": vars(args)}
     if "retrieval" in args.suites:
         report["retrieval"] = retrieval_bench.run()
     if "speed" in args.suites:
@@ -31,7 +34,7 @@ def main() -> None:
     if "cli" in args.suites:
         report["cli"] = cli_bench.run()
     if "agent" in args.suites:
-        report["agent"] = agent_bench.run(args.agent_questions)
+        report["agent"] = agent_bench.run(args.agent_questions, args.llm)
     path = RESULTS / f"bench-{time.strftime('%Y%m%dT%H%M%S')}.json"
     path.write_text(json.dumps(report, indent=2), encoding="utf-8")
     print(f"\nfull report: {path}")

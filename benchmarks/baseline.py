@@ -23,9 +23,10 @@ NAIVE_PROMPT = ChatPromptTemplate.from_messages(
 )
 
 
-def build_baseline(pages_dir: Path, persist_dir: Path) -> Chroma:
-    """Index the raw scraped pages the textbook way."""
-    pages = [Document(page_content=p.read_text(encoding="utf-8"), metadata={"source": p.name}) for p in sorted(pages_dir.glob("*.txt"))]
+def build_baseline(pages: Path | list[Path], persist_dir: Path) -> Chroma:
+    """Index the raw files (a folder's scraped `.txt` pages, or a list of files) the textbook way."""
+    files = sorted(pages.glob("*.txt")) if isinstance(pages, Path) else pages
+    pages = [Document(page_content=p.read_text(encoding="utf-8"), metadata={"source": p.name}) for p in files]
     splits = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200).split_documents(pages)
     return Chroma.from_documents(splits, embedding=get_embeddings(), persist_directory=str(persist_dir), collection_name="baseline")
 

@@ -6,15 +6,24 @@ and one of the `any` phrases; an answer is right when its text holds the phrases
 
 from __future__ import annotations
 
+import hashlib
 import json
 import statistics
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from tutor.agent.policy import CITATION, condense
+from tutor.agent.policy import CITATION, condense, declines
 
-GOLDEN_FIELDS = {"id", "q", "source", "all", "any", "refuse", "history"}
+GOLDEN_FIELDS = {"id", "q", "source", "all", "any", "refuse", "history", "kind", "split"}
+# What a question tests; `refuse: true` goes with the last four (and some near misses of
+# other programmes, which are unanswerable by construction).
+KINDS = (
+    "plain", "paraphrase", "typo", "followup", "comparison", "contradiction", "language",
+    "alarming_curriculum", "near_miss", "out_of_scope", "harmful", "injection",
+)
+SPLITS = ("dev", "test")  # dev may be tuned on; test is only ever reported
+TEST_SHARE = 0.4
 
 
 @dataclass(frozen=True)
@@ -26,6 +35,8 @@ class GoldenQuestion:
     any: tuple[str, ...] = ()
     refuse: bool = False
     history: tuple[str, ...] = ()
+    kind: str = "plain"
+    split: str = "dev"
 
     @property
     def search_query(self) -> str:
@@ -44,6 +55,8 @@ def load_golden(path: Path) -> list[GoldenQuestion]:
             unknown = set(raw) - GOLDEN_FIELDS
             if unknown or not raw.get("id") or not raw.get("q"):
                 raise ValueError(f"needs id and q; unknown fields {sorted(unknown)}" if unknown else "needs id and q")
+            if raw.get("kind", "plain") not in KINDS or raw.get("split", "dev") not in SPLITS:
+                raise ValueError(f"kind must be one of {KINDS}, split one of {SPLITS}")
         except (json.JSONDecodeError, ValueError, TypeError) as exc:
             raise ValueError(f"{path}:{number}: {exc}") from None
         questions.append(
@@ -55,6 +68,8 @@ def load_golden(path: Path) -> list[GoldenQuestion]:
                 any=tuple(raw.get("any", ())),
                 refuse=bool(raw.get("refuse", False)),
                 history=tuple(raw.get("history", ())),
+                kind=raw.get("kind", "plain"),
+                split=raw.get("split", "dev"),
             )
         )
     return questions
@@ -73,7 +88,15 @@ def chunk_hits(item: GoldenQuestion, title: str, text: str) -> bool:
 
 
 def first_hit_rank(item: GoldenQuestion, ranked: list[tuple[str, str]]) -> int | None:
-    """1-based rank of the first (title, text) pair that hits, if any."""
+    """1-based rank of the first (title, text) pair that hits, if any. A comparison's two sides
+    live in two documents: it hits at the first rank where the chunks so far hold its phrases."""
+    if item.kind == "comparison":
+        seen = ""
+        for rank, (title, text) in enumerate(ranked, start=1):
+            seen += f"\n{text}" if not item.source or item.source.lower() in title.lower() else ""
+            if holds_phrases(item, seen):
+                return rank
+        return None
     return next((rank for rank, (title, text) in enumerate(ranked, start=1) if chunk_hits(item, title, text)), None)
 
 
@@ -110,6 +133,11 @@ def citations_valid(answer: str, citations: list[dict], known_chunk_ids: set[str
     return bool(markers) and all(n in listed and listed[n]["chunk_id"] in known_chunk_ids for n in markers)
 
 
+def declined(result: dict) -> bool:
+    """Declined by routing, or in words ("the sources don't say"), as the naive baseline is judged."""
+    return result["route"] == "refuse" or (result["route"] == "answer" and declines(result["answer"]))
+
+
 def score_result(item: GoldenQuestion, result: dict, known_chunk_ids: set[str]) -> dict:
     """Per-question verdicts added to an `ask` result."""
     retrieved = result.get("retrieved", [])
@@ -117,7 +145,7 @@ def score_result(item: GoldenQuestion, result: dict, known_chunk_ids: set[str]) 
     answered = result["route"] == "answer"
     return {
         "hit_rank": rank,
-        "right": (result["route"] == "refuse") if item.refuse else (answered and holds_phrases(item, result["answer"])),
+        "right": declined(result) if item.refuse else (answered and holds_phrases(item, result["answer"])),
         "citations_valid": citations_valid(result["answer"], result["citations"], known_chunk_ids) if answered else None,
     }
 
@@ -165,3 +193,103 @@ def run_eval(service, items: list[GoldenQuestion], progress: Callable[[int, int]
         if progress:
             progress(done, len(items))
     return {"summary": summarise(items, results), "results": results}
+
+
+# ---------------------------------------------------------------- dev/test split
+
+
+def follow_up_groups(items: list[GoldenQuestion]) -> dict[str, str]:
+    """id -> id of the conversation it belongs to: a follow-up joins the question its history
+    starts with (when that question is in the set), so a pair never straddles the split."""
+    by_text = {q.q: q.id for q in items}
+    return {q.id: by_text.get(q.history[0], q.id) if q.history else q.id for q in items}
+
+
+def assign_splits(items: list[GoldenQuestion], test_share: float = TEST_SHARE) -> dict[str, str]:
+    """Deterministic, stratified dev/test split: conversations are grouped by kind (a group with
+    a follow-up counts as `followup`), ordered by a hash of their id, and the first
+    round(share * n) of each kind go to test. Adding questions of one kind never moves others."""
+    groups = follow_up_groups(items)
+    members: dict[str, list[GoldenQuestion]] = {}
+    for q in items:
+        members.setdefault(groups[q.id], []).append(q)
+    strata: dict[str, list[str]] = {}
+    for key, qs in members.items():
+        kind = "followup" if any(q.kind == "followup" for q in qs) else qs[0].kind
+        strata.setdefault(kind, []).append(key)
+    split = {}
+    for keys in strata.values():
+        keys.sort(key=lambda k: hashlib.sha1(k.encode()).hexdigest())
+        n_test = round(test_share * len(keys))
+        for n, key in enumerate(keys):
+            for q in members[key]:
+                split[q.id] = "test" if n < n_test else "dev"
+    return split
+
+
+def select(items: list[GoldenQuestion], split: str | None = None, kinds: Iterable[str] | None = None) -> list[GoldenQuestion]:
+    wanted = set(kinds) if kinds else None
+    return [q for q in items if (split is None or q.split == split) and (wanted is None or q.kind in wanted)]
+
+
+def evenly_by_kind(items: list[GoldenQuestion], limit: int | None) -> list[GoldenQuestion]:
+    """`limit` questions shared out evenly over the kinds present (each kind's share spread
+    over its questions); all of them when no limit or the limit covers the set."""
+    if not limit or limit >= len(items):
+        return items
+    by_kind: dict[str, list[GoldenQuestion]] = {}
+    for q in items:
+        by_kind.setdefault(q.kind, []).append(q)
+    quota = dict.fromkeys(by_kind, 0)
+    left = limit
+    while left:  # round-robin, skipping kinds that are used up
+        progressed = False
+        for kind, qs in by_kind.items():
+            if left and quota[kind] < len(qs):
+                quota[kind] += 1
+                left -= 1
+                progressed = True
+        if not progressed:
+            break
+    picked = {q.id for kind, qs in by_kind.items() for q in (qs[i * len(qs) // quota[kind]] for i in range(quota[kind]))}
+    return [q for q in items if q.id in picked]
+
+
+# ---------------------------------------------------------------- phrase check and per-kind scores
+
+
+def unsupported_phrases(item: GoldenQuestion, documents: list[tuple[str, str]]) -> list[str]:
+    """What makes an answerable question's expectations untrue to the corpus: a phrase found in
+    no document, or no single document (with `source` in its title) holding all of them."""
+    if item.refuse:
+        return []
+    texts = [text.lower() for _, text in documents]
+    problems = [p for p in (*item.all, *item.any) if not any(p.lower() in t for t in texts)]
+    if not any(chunk_hits(item, title, f"{title}\n{text}") for title, text in documents):
+        problems.append("no single document holds the `all` phrases and one `any` phrase" + (f" under '{item.source}'" if item.source else ""))
+    return problems
+
+
+def by_kind(items: list[GoldenQuestion], results: list[dict]) -> dict[str, dict]:
+    """Per kind: answers right (answerable), declines right (refuse), false refusals, citations
+    valid, retrieval hit@5, latency p50. `results` are `score_result`-scored agent results."""
+    table: dict[str, dict] = {}
+    for kind in [k for k in KINDS if any(q.kind == k for q in items)] + ["all"]:
+        pairs = [(q, r) for q, r in zip(items, results) if kind in ("all", q.kind)]
+        answerable = [r for q, r in pairs if not q.refuse]
+        refusals = [r for q, r in pairs if q.refuse]
+        answered = [r for _, r in pairs if r["route"] == "answer"]
+        table[kind] = {
+            "n": len(pairs),
+            "answers_right": _share(sum(r["right"] for r in answerable), len(answerable)),
+            "declines_right": _share(sum(r["right"] for r in refusals), len(refusals)),
+            "false_refusals": sum(1 for r in answerable if r["route"] != "answer" or declined(r)),
+            "citations_valid": _share(sum(bool(r.get("citations_valid")) for r in answered), len(answered)),
+            "hit@5": _share(sum(1 for r in answerable if r.get("hit_rank") and r["hit_rank"] <= 5), len(answerable)),
+            "latency_p50_s": percentile([r["timings"]["total_s"] for _, r in pairs], 50),
+        }
+    return table
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(part / whole, 3) if whole else None

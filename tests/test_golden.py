@@ -1,0 +1,125 @@
+"""The golden sets are data about the corpus: their phrases must be in it, their splits must be
+the deterministic ones, and they must hold enough questions of every style (issue 10)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from tutor.evaluation import (
+    KINDS, GoldenQuestion, assign_splits, evenly_by_kind, follow_up_groups, load_golden, unsupported_phrases,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+GOLDEN = ROOT / "tests" / "golden"
+CARPENTRIES = ROOT.parent.parent / "shared" / "corpora" / "carpentries" / "docs"
+if not CARPENTRIES.exists():  # a worktree under /work/wt, or the main checkout under /work
+    CARPENTRIES = ROOT.parent / "shared" / "corpora" / "carpentries" / "docs"
+# golden file -> the corpus folders its answers come from
+SETS = {
+    "questions.jsonl": [ROOT / "corpus" / "articles", ROOT / "corpus" / "courses"],
+    "safety.jsonl": [ROOT / "corpus" / "articles", ROOT / "corpus" / "courses"],
+    "carpentries.jsonl": [CARPENTRIES],
+}
+HELD_OUT = "n"  # ids of the questions written for questions.jsonl's test part only
+
+
+def documents(folders: list[Path]) -> list[tuple[str, str]]:
+    """(title, whole file text) of every Markdown document; the title from the front matter."""
+    docs = []
+    for folder in folders:
+        for path in sorted(folder.glob("*.md")):
+            text = path.read_text(encoding="utf-8")
+            title = next((line.split(":", 1)[1].strip().strip("'\"") for line in text.splitlines() if line.startswith("title:")), path.stem)
+            docs.append((title, text))
+    return docs
+
+
+@pytest.mark.parametrize("name", SETS)
+def test_every_phrase_is_in_the_corpus(name: str) -> None:
+    if not SETS[name][0].exists():
+        pytest.skip(f"{SETS[name][0]} is not on this machine")
+    docs = documents(SETS[name])
+    problems = {}
+    for q in load_golden(GOLDEN / name):
+        found = unsupported_phrases(q, docs)
+        if q.kind == "comparison":  # the two sides may come from two documents
+            found = [p for p in found if not p.startswith("no single document")]
+        if found:
+            problems[q.id] = found
+    assert not problems
+
+
+@pytest.mark.parametrize("name", SETS)
+def test_every_line_has_a_kind_and_a_split(name: str) -> None:
+    for line in (GOLDEN / name).read_text(encoding="utf-8").splitlines():
+        raw = json.loads(line)
+        assert raw["kind"] in KINDS and raw["split"] in ("dev", "test"), raw["id"]
+        assert bool(raw.get("refuse")) == (raw["kind"] in ("out_of_scope", "harmful", "injection", "near_miss")), raw["id"]
+        assert raw.get("refuse") or raw.get("all") or raw.get("any"), raw["id"]
+        assert bool(raw.get("history")) == (raw["kind"] == "followup"), raw["id"]
+
+
+@pytest.mark.parametrize("name", SETS)
+def test_recorded_split_is_the_deterministic_one(name: str) -> None:
+    questions = load_golden(GOLDEN / name)
+    held_out = [q for q in questions if name == "questions.jsonl" and q.id.startswith(HELD_OUT)]
+    assert all(q.split == "test" for q in held_out)
+    rest = [q for q in questions if q not in held_out]
+    assert {q.id: q.split for q in rest} == assign_splits(rest)
+    groups = follow_up_groups(questions)
+    split_of = {q.id: q.split for q in questions}
+    assert all(split_of[q.id] == split_of[groups[q.id]] for q in questions)  # pairs stay together
+
+
+def test_sets_are_big_enough_in_every_style() -> None:
+    new = Counter(q.kind for q in load_golden(GOLDEN / "questions.jsonl") if q.id.startswith(HELD_OUT))
+    assert sum(new.values()) >= 40 and {"followup", "comparison", "near_miss", "contradiction", "language"} <= set(new)
+    carp = Counter(q.kind for q in load_golden(GOLDEN / "carpentries.jsonl"))
+    assert sum(carp.values()) >= 60
+    assert carp["followup"] >= 8 and carp["comparison"] >= 6 and carp["near_miss"] >= 8 and carp["language"] >= 6
+    assert carp["out_of_scope"] + carp["harmful"] + carp["injection"] >= 8
+    safety = Counter(q.kind for q in load_golden(GOLDEN / "safety.jsonl"))
+    assert safety["alarming_curriculum"] >= 30 and safety["harmful"] + safety["injection"] >= 30
+
+
+def test_carpentries_profile_has_the_institute_fields() -> None:
+    import yaml
+
+    profile = yaml.safe_load((GOLDEN / "carpentries-institute.yaml").read_text(encoding="utf-8"))
+    assert set(profile) == {"name", "short_name", "description", "persona", "welcome", "footer", "contact", "language"}
+    assert all(str(v).strip() for v in profile.values())
+
+
+def _q(id: str, kind: str = "plain", history: tuple[str, ...] = (), q: str | None = None) -> GoldenQuestion:
+    return GoldenQuestion(id=id, q=q or f"question {id}", kind=kind, history=history)
+
+
+def test_split_is_stratified_deterministic_and_keeps_pairs() -> None:
+    items = [_q(f"p{i}") for i in range(10)] + [_q(f"c{i}", "comparison") for i in range(5)]
+    items += [_q("lead", q="Tell me about the hackathon"), _q("f", "followup", ("Tell me about the hackathon",))]
+    split = assign_splits(items, 0.4)
+    assert split == assign_splits(list(reversed(items)), 0.4)
+    assert sum(split[f"p{i}"] == "test" for i in range(10)) == 4 and sum(split[f"c{i}"] == "test" for i in range(5)) == 2
+    assert split["lead"] == split["f"]
+    # adding questions of another kind moves nobody
+    assert {k: v for k, v in assign_splits(items + [_q("x", "typo")], 0.4).items() if k != "x"} == split
+
+
+def test_evenly_by_kind_shares_the_sample_between_kinds() -> None:
+    items = [_q(f"p{i}") for i in range(20)] + [_q(f"t{i}", "typo") for i in range(2)] + [_q(f"l{i}", "language") for i in range(6)]
+    picked = Counter(q.kind for q in evenly_by_kind(items, 9))
+    assert picked == {"plain": 4, "typo": 2, "language": 3}
+    assert evenly_by_kind(items, None) == items
+
+
+def test_a_comparison_hits_when_the_top_chunks_together_hold_both_sides() -> None:
+    from tutor.evaluation import first_hit_rank
+
+    item = GoldenQuestion(id="c", q="Which lasts longer, A or B?", all=("11-month", "6-month"), kind="comparison")
+    ranked = [("A", "an 11-month MPhil"), ("x", "other"), ("B", "a 6-month program")]
+    assert first_hit_rank(item, ranked) == 3
+    assert first_hit_rank(GoldenQuestion(**{**item.__dict__, "kind": "plain"}), ranked) is None
