@@ -40,6 +40,7 @@ from load import (
     check_histories,
     connect,
     free_port,
+    learner_password,
     print_table,
     reindex_during_load,
     report_of,
@@ -230,7 +231,7 @@ def scenario_kill_app(
         shown_ok = True
         for learner in crowd[:3]:
             client = connect(dep.url)
-            chat = client.predict(learner.name, api_name="/sign_in")[0]
+            chat = client.predict(learner.name, learner_password(dep.url, learner.name), api_name="/sign_in")[0]
             stored = dep.histories([learner.name])[learner.name]
             shown = [text_of(m) for m in chat if m["role"] == "user"]
             shown_ok &= len(shown) == min(len(stored), 50)

@@ -5,7 +5,7 @@
 
 Everything is private and bounded: a temporary copy of corpus/ (indexed with `tutor index`), the
 app on a free loopback port, a fixed number of turns per learner and a global time cap. Each
-learner signs in with its own id and asks, in turn, a golden question, a follow-up (a golden item
+learner signs in with its own account (created in the app's store) and asks, in turn, a golden question, a follow-up (a golden item
 with `history`: the earlier question first, then the follow-up), and one of the suggestions the
 app returned. Afterwards the app is stopped and the learners database is checked: every learner's
 history must hold exactly the questions that got a complete answer ("data lost" otherwise).
@@ -126,6 +126,22 @@ def load_golden() -> tuple[list[dict], list[dict]]:
 # ---------------------------------------------------------------- a private deployment
 
 
+APP_SETTINGS: dict = {}  # app URL -> its Settings, so a simulated learner can be given an account
+
+
+def learner_password(url: str, name: str) -> str:
+    """The password of learner `name` on the app at `url`, creating the account in the app's
+    store first (as an admin would with `tutor users add`)."""
+    from tutor.accounts import AccountService
+    from tutor.learners import LearnerStore
+
+    settings, password = APP_SETTINGS[url], f"{name}-load-password"
+    accounts = AccountService(LearnerStore(settings), settings)
+    if accounts.store.account(name) is None:
+        accounts.add(name, password, "learner", actor="load")
+    return password
+
+
 class Deployment:
     """A temporary corpus/index/data, the `tutor` CLI and `python app.py` pointed at them."""
 
@@ -204,6 +220,7 @@ class Deployment:
         return payload
 
     def start_app(self, timeout: float = 180) -> Deployment:
+        APP_SETTINGS[self.url] = self.settings()
         log = self.log_path.open("a")
         self.process = subprocess.Popen(
             [sys.executable, "app.py"], cwd=ROOT, env=self.env(), stdout=log, stderr=subprocess.STDOUT
@@ -341,7 +358,7 @@ class Learner:
     def sign_in(self) -> bool:
         try:
             self.client = connect(self.url)
-            outputs = self.client.predict(self.name, api_name="/sign_in")
+            outputs = self.client.predict(self.name, learner_password(self.url, self.name), api_name="/sign_in")
             self.suggestions = suggestions_of(self.client, "/sign_in", outputs)
             return True
         except Exception as exc:  # noqa: BLE001 - reported as an error of this learner

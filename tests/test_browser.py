@@ -12,10 +12,9 @@ import pytest
 
 from tutor.config import Settings
 from tutor.learners import LearnerStore
-from tutor.ui import REMEMBER_KEY
 
 from .conftest import ROOT
-from .test_ui import ADMIN_PASSWORD, ML_QUESTION, AppServer, start_app
+from .test_ui import ADMIN, ML_QUESTION, AppServer, start_app
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -45,7 +44,7 @@ WATCH_STREAM = """() => {
 
 @pytest.fixture(scope="module")
 def app(indexed_settings: Settings, tmp_path_factory: pytest.TempPathFactory):
-    server = start_app(indexed_settings, tmp_path_factory.mktemp("browser-app"), TUTOR_ADMIN_PASSWORD=ADMIN_PASSWORD)
+    server = start_app(indexed_settings, tmp_path_factory.mktemp("browser-app"))
     yield server
     server.stop()
 
@@ -103,10 +102,13 @@ def test_student_journey(page, app: AppServer) -> None:
     OUTPUT.mkdir(exist_ok=True)
     learner = "ada-in-browser"
 
-    # Sign in.
-    page.locator("#learner-name textarea, #learner-name input").first.fill(learner)
+    # Sign in: a wrong password is refused calmly, the right one (and Enter) signs in.
+    app.account(learner)
+    fill_credentials(page, learner, "not my password")
     page.get_by_role("button", name="Sign in").click()
-    page.get_by_text(f"Signed in as {learner}").wait_for()
+    page.get_by_text("don't match").first.wait_for()
+    assert page.get_by_text(f"Signed in as {learner}").count() == 0
+    sign_in_as(page, app, learner)
 
     # Ask: the answer streams in, then shows its citations and a Sources section.
     page.evaluate(WATCH_STREAM)
@@ -121,7 +123,7 @@ def test_student_journey(page, app: AppServer) -> None:
     page.wait_for_timeout(500)  # let the section finish opening
     page.screenshot(path=str(OUTPUT / "tutor-answer.png"), full_page=True)
     assert user_messages(page) == [ML_QUESTION]
-    page.get_by_text("Careers and skills").first.wait_for()  # the topics panel
+    page.locator("#topics", has_text="1 question").wait_for()  # the topics panel
 
     # Thumbs up on the answer is stored for this learner's turn.
     page.locator('button[aria-label="Like"]').last.click()
@@ -148,35 +150,33 @@ def test_student_journey(page, app: AppServer) -> None:
     page.get_by_text("Thanks! Your feedback").first.wait_for(state="hidden", timeout=15_000)  # toast gone
     page.screenshot(path=str(OUTPUT / "tutor-chat.png"), full_page=True)
 
-    # A reload keeps the learner signed in with their history.
+    # A reload asks for the password again (nothing about the sign-in is kept in the browser);
+    # signing in again brings the history back.
     page.reload(wait_until="load")
-    page.get_by_text(f"Signed in as {learner}").wait_for()
+    page.locator("#learner-password input").wait_for()
+    assert page.get_by_text(f"Signed in as {learner}").count() == 0 and user_messages(page) == []
+    sign_in_as(page, app, learner)
     page.wait_for_function("document.querySelectorAll('#chat [data-testid=\"user\"]').length >= 3")
     assert user_messages(page) == [ML_QUESTION, suggested, "<script>alert(1)</script>"]
 
     # Forget me: confirm, then everything is gone and the page is reset.
-    remembered = page.evaluate("(key) => localStorage.getItem(key)", REMEMBER_KEY)
     page.get_by_role("button", name="Forget me").click()
     page.get_by_role("button", name="Yes, delete everything").click()
     page.locator("#learner-name textarea, #learner-name input").first.wait_for()
     page.wait_for_function("document.querySelectorAll('#chat [data-testid=\"user\"]').length === 0")
     store = LearnerStore(app.settings())
     assert store.history(learner) == [] and not [r for r in store.list_feedback() if r["learner_id"] == learner]
-    # the browser forgets the name asynchronously: reload only once its stored copy has changed
-    page.wait_for_function("([key, old]) => localStorage.getItem(key) !== old", arg=[REMEMBER_KEY, remembered])
-    page.reload(wait_until="load")
-    page.locator("#learner-name textarea, #learner-name input").first.wait_for()
     assert page.get_by_text(f"Signed in as {learner}").count() == 0
 
 
-def test_admin_tab(page) -> None:
-    page.get_by_role("tab", name="Admin").click()
-    password = page.locator("#admin-password input, #admin-password textarea").first
-    password.fill("not the password")
-    page.get_by_role("button", name="Unlock").click()
-    page.get_by_text("Wrong password").wait_for()
-    password.fill(ADMIN_PASSWORD)
-    page.get_by_role("button", name="Unlock").click()
+def test_admin_tab(page, app: AppServer) -> None:
+    admin_tab = page.get_by_role("tab", name="Admin")
+    sign_in_as(page, app, "plain-learner")
+    assert admin_tab.count() == 0, "a learner never sees the Admin tab"
+    page.locator("#sign-out").click()
+    page.locator("#learner-password input").wait_for()
+    sign_in_as(page, app, ADMIN, "admin")
+    admin_tab.click()
     page.get_by_text("Corpus and index").wait_for()
     assert page.get_by_text(re.compile(r"chunks:")).count() >= 1
     page.get_by_role("button", name="Re-index now").click()
@@ -188,13 +188,20 @@ def test_admin_tab(page) -> None:
 # ---------------------------------------------------------------- chat controls
 
 
-def sign_in_as(page, learner: str) -> None:
-    page.locator("#learner-name textarea, #learner-name input").first.fill(learner)
-    page.get_by_role("button", name="Sign in").click()
+def fill_credentials(page, name: str, password: str) -> None:
+    page.locator("#learner-name textarea, #learner-name input").first.fill(name)
+    page.locator("#learner-password input").fill(password)
+
+
+def sign_in_as(page, app: AppServer, learner: str, role: str = "learner") -> None:
+    """Sign in the way a student does: name, password, Enter."""
+    fill_credentials(page, learner, app.account(learner, role))
+    page.locator("#learner-password input").press("Enter")
     page.get_by_text(f"Signed in as {learner}").wait_for()
 
 
-def test_citation_previews_its_source(page) -> None:
+def test_citation_previews_its_source(page, app: AppServer) -> None:
+    sign_in_as(page, app, "hover-reader")
     ask(page, ML_QUESTION)
     wait_for_answer(page, 1)
     marker = page.locator('#chat .bot-row a[title^="[1] "]').first
@@ -207,7 +214,7 @@ def test_citation_previews_its_source(page) -> None:
 
 def test_new_conversation_and_reopening_an_old_one(page, app: AppServer) -> None:
     learner = "conversation-keeper"
-    sign_in_as(page, learner)
+    sign_in_as(page, app, learner)
     ask(page, ML_QUESTION)
     wait_for_answer(page, 1)
 
@@ -262,7 +269,7 @@ def test_stop_ends_an_answer_and_stores_nothing(browser, slow_app: AppServer) ->
     try:
         page.goto(slow_app.url, wait_until="load")
         page.locator("#question textarea").wait_for()
-        sign_in_as(page, "impatient")
+        sign_in_as(page, slow_app, "impatient")
         ask(page, ML_QUESTION)
         page.get_by_text("Looking through").first.wait_for(timeout=ANSWER_TIMEOUT_MS)
         page.locator("#stop").click()

@@ -1,7 +1,8 @@
 """The web app end to end: `python app.py` on loopback, driven with gradio_client.
 
 Real index, real service (extractive LLM for speed), real server process; one server per
-module (restarted once to check persistence), plus a second one with password sign-in.
+module (restarted once to check persistence), plus a second one with guests and a broken LLM.
+Everyone signs in with a real account (name and password) created in the app's own store.
 """
 
 from __future__ import annotations
@@ -17,12 +18,13 @@ import pytest
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 
+from tutor.accounts import AccountService
 from tutor.config import Settings
 from tutor.learners import LearnerStore
 
 from .conftest import CORPUS, ROOT, Deployment, free_port, get_json, tutor_env
 
-ADMIN_PASSWORD = "correct horse battery staple"
+ADMIN = "head-admin"
 ML_QUESTION = "What does a machine learning engineer do?"
 
 
@@ -46,8 +48,31 @@ class AppServer(Deployment):
         self.stop_app()
         self.start_app()
 
-    def client(self, auth: tuple[str, str] | None = None) -> Client:
-        return Client(self.url, verbose=False, auth=auth, analytics_enabled=False, download_files=False)
+    def settings(self) -> Settings:
+        """The deployment's settings, on its own learners store (SQLite, or PostgreSQL when set)."""
+        return super().settings().model_copy(update={"database_url": self.extra_env.get("TUTOR_DATABASE_URL")})
+
+    def accounts(self) -> AccountService:
+        return AccountService(LearnerStore(self.settings()), self.settings())
+
+    def account(self, name: str, role: str = "learner") -> str:
+        """Make sure the account exists (as an admin would, with `tutor users add`); its password."""
+        accounts = self.accounts()
+        if accounts.store.account(name) is None:
+            accounts.add(name, password_of(name), role)
+        return password_of(name)
+
+    def client(self, address: str | None = None) -> Client:
+        """A new browser tab; `address` is the client address the app sees (loopback clients may
+        name it in X-Forwarded-For, like a reverse proxy on the same host)."""
+        headers = {"X-Forwarded-For": address} if address else None
+        return Client(self.url, verbose=False, analytics_enabled=False, download_files=False, headers=headers)
+
+    def learner(self, name: str, role: str = "learner", address: str | None = None) -> Client:
+        """A tab signed in as `name` (the account is created first when needed)."""
+        client = self.client(address)
+        sign_in(client, name, self.account(name, role))
+        return client
 
 
 def start_app(indexed: Settings, root: Path, **env: str) -> AppServer:
@@ -81,9 +106,13 @@ def ask(client: Client, question: str) -> list[dict]:
     return client.predict(question, api_name="/ask")[0]
 
 
-def sign_in(client: Client, name: str) -> dict:
+def password_of(name: str) -> str:
+    return f"{name}-secret-2026"
+
+
+def sign_in(client: Client, name: str, password: str) -> dict:
     """What signing in shows, by the outputs' labels ("Conversation", "Signed in", "Your topics", …)."""
-    result = client.predict(name, api_name="/sign_in")
+    result = client.predict(name, password, api_name="/sign_in")
     returns = client.view_api(print_info=False, return_format="dict")["named_endpoints"]["/sign_in"]["returns"]
     return dict(zip([r["label"] for r in returns], result))
 
@@ -93,18 +122,18 @@ def sign_in(client: Client, name: str) -> dict:
 
 @pytest.fixture(scope="module")
 def app(indexed_settings: Settings, tmp_path_factory: pytest.TempPathFactory):
-    server = start_app(indexed_settings, tmp_path_factory.mktemp("ui-app"), TUTOR_ADMIN_PASSWORD=ADMIN_PASSWORD)
+    server = start_app(indexed_settings, tmp_path_factory.mktemp("ui-app"))
     yield server
     server.stop()
 
 
 @pytest.fixture(scope="module")
-def auth_app(indexed_settings: Settings, tmp_path_factory: pytest.TempPathFactory):
-    """Password sign-in on, admin tab off, and an LLM server that is down (nothing listens there)."""
+def guest_app(indexed_settings: Settings, tmp_path_factory: pytest.TempPathFactory):
+    """Guests may ask, and the LLM server is down (nothing listens there)."""
     server = start_app(
         indexed_settings,
-        tmp_path_factory.mktemp("ui-auth"),
-        TUTOR_AUTH_USERS="alice:alice-pw,bob:bob-pw",
+        tmp_path_factory.mktemp("ui-guest"),
+        TUTOR_GUEST_ACCESS="true",
         TUTOR_LLM="openai",
         TUTOR_OPENAI_BASE_URL=f"http://127.0.0.1:{free_port()}/v1",
     )
@@ -131,8 +160,7 @@ def test_missing_index_gives_a_hint_and_exit_code_1(tmp_path: Path) -> None:
 
 
 def test_cited_answer_and_follow_up(app: AppServer) -> None:
-    client = app.client()
-    sign_in(client, "ada")
+    client = app.learner("ada")
     chat = ask(client, ML_QUESTION)
     answer, sources = last_answer(chat)
     assert "[1]" in answer, answer
@@ -150,15 +178,13 @@ def test_cited_answer_and_follow_up(app: AppServer) -> None:
     assert [t.question for t in turns] == questions
 
     # ...and is only a follow-up in that conversation, not in another learner's.
-    other = app.client()
-    sign_in(other, "babbage")
+    other = app.learner("babbage")
     answer, sources = last_answer(ask(other, "How long does it usually last?"))
     assert not (sources and "Hackathon" in sources), answer
 
 
 def test_feedback_is_stored(app: AppServer) -> None:
-    client = app.client()
-    sign_in(client, "feedback-fan")
+    client = app.learner("feedback-fan")
     chat = ask(client, "What is a hackathon?")
     answer_index = max(i for i, m in enumerate(chat) if m["role"] == "assistant" and not is_sources(m))
     status = client.predict(answer_index, 1, api_name="/feedback")
@@ -175,97 +201,66 @@ def test_feedback_is_stored(app: AppServer) -> None:
 
 
 def test_history_and_topics_survive_a_restart(app: AppServer) -> None:
-    client = app.client()
-    sign_in(client, "grace")
+    client = app.learner("grace")
     ask(client, ML_QUESTION)
     ask(client, "How much does tuition at OPIT cost per term?")
 
     app.restart()
 
-    shown = sign_in(app.client(), "grace")
+    shown = sign_in(app.client(), "grace", password_of("grace"))
     chat, who, topics = shown["Conversation"], shown["Signed in"], shown["Your topics"]
     questions = [text_of(m) for m in chat if m["role"] == "user"]
     assert questions == [ML_QUESTION, "How much does tuition at OPIT cost per term?"]
     assert any(is_sources(m) for m in chat), "stored answers come back with their sources"
     assert "grace" in who["value"]
-    assert "Careers and skills" in topics and "Admissions and costs" in topics
+    assert topics.count("· 1 question") == 2, topics  # labels are derived from the corpus's topics
 
     client = app.client()
-    shown = sign_in(client, "grace")
+    shown = sign_in(client, "grace", password_of("grace"))
     hint, level = shown["Hint"], shown["Your level"]
     assert hint.startswith("💡 Welcome back, grace!"), hint
-    assert level["value"] == "intermediate"
-    client.predict("advanced", api_name="/set_level")
+    inferred = LearnerStore(app.settings()).profile("grace")
+    assert level["value"] == inferred.level and inferred.level_source != "set"
+    client.predict("beginner", api_name="/set_level")
     profile = LearnerStore(app.settings()).profile("grace")
-    assert (profile.level, profile.level_source) == ("advanced", "set")
-    assert sign_in(app.client(), "grace")["Your level"]["value"] == "advanced"
+    assert (profile.level, profile.level_source) == ("beginner", "set")
+    assert sign_in(app.client(), "grace", password_of("grace"))["Your level"]["value"] == "beginner"
 
 
-def test_one_learner_cannot_read_another(app: AppServer) -> None:
-    owner = app.client()
-    sign_in(owner, "private-pat")
-    secret_question = "What does the MSc in Responsible Artificial Intelligence focus on?"
-    ask(owner, secret_question)
-
-    # Another session: nothing of Pat's in any answer, and no way to act on Pat's turns.
-    intruder = app.client()
-    chat = ask(intruder, "What is a hackathon?")
-    assert secret_question not in json.dumps(chat)
-    assert "Sign in" in intruder.predict(1, 1, api_name="/feedback")
-    with pytest.raises(AppError, match="Nobody is signed in"):
-        intruder.predict(api_name="/forget_me")
-    chat = sign_in(intruder, "mallory")["Conversation"]
-    assert secret_question not in json.dumps(chat)
-    assert LearnerStore(app.settings()).history("private-pat")[-1].question == secret_question
-
-    # The learner id is never a parameter of an endpoint: it lives in server-side session state.
-    api = intruder.view_api(print_info=False, return_format="dict")["named_endpoints"]
-    ask_params = [p["parameter_name"] for p in api["/ask"]["parameters"]]
-    feedback_params = [p["parameter_name"] for p in api["/feedback"]["parameters"]]
-    assert ask_params == ["question"] and sorted(feedback_params) == ["index", "rating"], (ask_params, feedback_params)
+def test_the_learner_id_is_never_a_parameter(app: AppServer) -> None:
+    """Who is asking lives in server-side session state: no endpoint takes a learner id or token."""
+    api = app.client().view_api(print_info=False, return_format="dict")["named_endpoints"]
+    params = {name: sorted(p["parameter_name"] for p in e["parameters"]) for name, e in api.items()}
+    assert params["/ask"] == ["question"] and params["/feedback"] == ["index", "rating"], params
+    assert params["/sign_in"] == ["name", "password"] and params["/forget_me"] == [], params
+    assert not [name for name, names in params.items() if {"learner", "token", "username"} & set(names)]
 
 
-def test_password_sign_in_pins_the_learner(auth_app: AppServer) -> None:
-    alice = auth_app.client(auth=("alice", "alice-pw"))
-    sign_in(alice, "")
-    secret_question = "What does the Peer Career Mentoring Program offer?"
-    ask(alice, secret_question)
-
-    bob = auth_app.client(auth=("bob", "bob-pw"))
-    shown = sign_in(bob, "alice")  # asks to become alice: stays bob
-    chat, who = shown["Conversation"], shown["Signed in"]
-    assert "bob" in who["value"] and secret_question not in json.dumps(chat)
-    chat = ask(bob, "What is a hackathon?")
-    assert secret_question not in json.dumps(chat)
-    store = LearnerStore(auth_app.settings())
-    assert [t.question for t in store.history("bob")] == ["What is a hackathon?"]
-    assert [t.question for t in store.history("alice")] == [secret_question]
-
-    with pytest.raises(Exception):
-        auth_app.client(auth=("alice", "wrong"))
-    with pytest.raises(Exception):
-        auth_app.client()
+def test_a_guest_asks_and_nothing_is_kept(guest_app: AppServer) -> None:
+    guest = guest_app.client()
+    answer, sources = last_answer(ask(guest, "What is a hackathon?"))
+    assert sources and "[1]" in answer
+    assert "Sign in" in guest.predict(1, 1, api_name="/feedback")
+    assert LearnerStore(guest_app.settings()).list_learners() == []
 
 
-def test_llm_failure_shows_a_notice(auth_app: AppServer) -> None:
-    assert get_json(auth_app.url + "health")[1]["llm"] == "openai"
-    client = auth_app.client(auth=("alice", "alice-pw"))
+def test_llm_failure_shows_a_notice(guest_app: AppServer) -> None:
+    assert get_json(guest_app.url + "health")[1]["llm"] == "openai"
+    client = guest_app.learner("alice")
     answer, sources = last_answer(ask(client, ML_QUESTION))
     assert answer.startswith("> ⚠️") and "language model is unavailable" in answer, answer
     assert sources and "[1]" in answer, "the extractive fallback still answers with citations"
 
 
-def test_admin_tab_disabled_without_password(auth_app: AppServer) -> None:
-    client = auth_app.client(auth=("alice", "alice-pw"))
-    api = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
-    assert not [name for name in api if name.startswith("/admin")], "no admin endpoint exists at all"
-    config = json.dumps(client.config)
-    assert "Admin tab disabled" in config and "TUTOR_ADMIN_PASSWORD" in config
+def test_admin_tab_is_hidden_until_an_admin_signs_in(guest_app: AppServer) -> None:
+    """The page starts without it; only an admin's sign-in shows it (the browser test checks that)."""
+    client = guest_app.client()
+    tab = next(c for c in client.config["components"] if c.get("props", {}).get("id") == "admin")
+    assert tab["props"]["visible"] is False
 
 
 def test_hostile_input_gets_a_calm_answer(app: AppServer) -> None:
-    client = app.client()
-    sign_in(client, "tester")
+    client = app.learner("tester")
     before = ask(client, "What is a hackathon?")
 
     assert ask(client, "   ") == before, "an empty question changes nothing"
@@ -286,16 +281,14 @@ def test_hostile_input_gets_a_calm_answer(app: AppServer) -> None:
 
 
 def test_admin_reindex(app: AppServer, tmp_path: Path) -> None:
-    admin = app.client()
-    unlock = admin.predict("wrong password", api_name="/admin_unlock")
-    assert any("Wrong password" in str(v) for v in unlock)
-    with pytest.raises(AppError, match="Unlock the admin tab"):
-        admin.predict(api_name="/admin_reindex")
-    with pytest.raises(AppError, match="Unlock the admin tab"):
-        admin.predict([handle_file(str(CORPUS / "courses" / "course-opit-msc-cybersecurity.md"))], api_name="/admin_upload")
+    learner = app.learner("not-an-admin")
+    with pytest.raises(AppError, match="Only a signed-in admin"):
+        learner.predict(api_name="/admin_reindex")
+    with pytest.raises(AppError, match="Only a signed-in admin"):
+        learner.predict([handle_file(str(CORPUS / "courses" / "course-opit-msc-cybersecurity.md"))], api_name="/admin_upload")
 
-    unlock = admin.predict(ADMIN_PASSWORD, api_name="/admin_unlock")
-    assert any("Corpus and index" in str(v) for v in unlock)
+    admin = app.learner(ADMIN, "admin")
+    assert "Corpus and index" in admin.predict(api_name="/admin_stats")
 
     article = tmp_path / "quantum-gardening.md"
     article.write_text(
@@ -324,7 +317,7 @@ def test_admin_reindex(app: AppServer, tmp_path: Path) -> None:
     assert not (app.settings().corpus_dir.parent / "outside.md").exists()
 
     # Students keep chatting while the index is rebuilt.
-    student = app.client()
+    student = app.learner("busy-student")
     job = admin.submit(api_name="/admin_reindex")
     chat = ask(student, ML_QUESTION)
     assert last_answer(chat)[1]
@@ -347,11 +340,15 @@ def test_admin_reindex(app: AppServer, tmp_path: Path) -> None:
     message, again, _ = admin.predict(api_name="/admin_reindex")
     assert message == f"✅ {said}" and not again["swapped"]
 
+    audit = [(r["actor"], r["action"], r["outcome"]) for r in app.accounts().audit_log(200)]
+    assert ("not-an-admin", "reindex", "denied") in audit and ("not-an-admin", "upload", "denied") in audit
+    assert (ADMIN, "upload", "ok: 2 added, 3 rejected") in audit
+    assert (ADMIN, "reindex", f"ok: {summary['generation']}") in audit and (ADMIN, "reindex", "ok: already up to date") in audit
+
 
 def test_nothing_about_learners_reaches_the_server_log(app: AppServer) -> None:
     learner, question = "privacy-probe-7f3a", "What does the zebra-striped privacy probe cost?"
-    client = app.client()
-    sign_in(client, learner)
+    client = app.learner(learner)
     ask(client, question)
     ask(client, "")  # a calm error path too
     log = app.log_path.read_text(encoding="utf-8", errors="replace")

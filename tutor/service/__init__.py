@@ -4,7 +4,8 @@
   `AnswerEvent`s: `Token`, `Reset`, then one `Final` with the `TutorAnswer`;
 - `LearnerService`: learner views, conversations, level, feedback, forgetting;
 - `AdminService`: import, re-index with progress, statistics, health;
-- `PasswordAccounts`: password sign-in.
+- `accounts`: `tutor.accounts.AccountService` over the same store, and `admin_action`,
+  the audited gate of every admin action.
 
 `TutorService` loads the index and the chat models (seconds); it is imported lazily so that
 commands needing only the light services start fast.

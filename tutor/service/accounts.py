@@ -1,51 +1,46 @@
-"""Password sign-in from `TUTOR_AUTH_USERS` ("alice:pw,bob:pw"): the user name is the learner id.
+"""Accounts as the faces see them: `tutor.accounts.AccountService` over the service's own
+learners store (one store, one truth), plus the gate every admin action on the page passes.
 
-The page's sign-in asks this object only, so a real accounts backend replaces it in one place.
+The page imports accounts from here only, so the service layer stays the one thing it calls.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
+from tutor.accounts import AccountError, AccountService, NotAllowed, Session, TooManyAttempts
 from tutor.config import Settings
-from tutor.learners import validate_learner_id
+from tutor.learners import LearnerStore
 
 
-def same_secret(given: str, expected: str) -> bool:
-    """Constant-time comparison of two secrets of any length."""
-    return hmac.compare_digest(hashlib.sha256(given.encode()).digest(), hashlib.sha256(expected.encode()).digest())
-
-
-def parse_auth_users(raw: str | None) -> dict[str, str]:
-    """"alice:pw,bob:pw" -> {"alice": "pw", ...}; user names must be valid learner ids."""
-    users: dict[str, str] = {}
-    for entry in (raw or "").split(","):
-        if not entry.strip():
-            continue
-        name, sep, password = entry.partition(":")
-        if not sep or not password:
-            raise ValueError("TUTOR_AUTH_USERS must look like 'alice:password,bob:password'")
-        users[validate_learner_id(name)] = password
-    return users
+def account_service(store: LearnerStore, settings: Settings, clock: Callable[[], float] = time.time) -> AccountService:
+    """The accounts over `store` (the learners store the tutor already holds open)."""
+    return AccountService(store, settings, clock)
 
 
 @dataclass
-class PasswordAccounts:
-    """The configured users; `enabled` is False when anyone may sign in with a name."""
+class AdminAction:
+    """One admin action under way: who does it, and the outcome to audit (set it when known)."""
 
-    users: dict[str, str]
+    admin: Session
+    outcome: str = "ok"
 
-    @classmethod
-    def from_settings(cls, settings: Settings) -> PasswordAccounts:
-        return cls(parse_auth_users(settings.auth_users))
 
-    @property
-    def enabled(self) -> bool:
-        return bool(self.users)
+@contextmanager
+def admin_action(accounts: AccountService, token: str | None, action: str, target: str, address: str) -> Iterator[AdminAction]:
+    """Run an admin action only for a signed-in admin (NotAllowed, audited, otherwise) and audit
+    how it ended: the outcome the body set, or that it failed. Private endpoints stay reachable
+    over HTTP, so this check in the handler is what protects them."""
+    done = AdminAction(accounts.require_admin(token, action, target, address))
+    try:
+        yield done
+    except Exception as exc:
+        accounts.audit(done.admin.name, action, target, f"failed: {type(exc).__name__}", address)
+        raise
+    accounts.audit(done.admin.name, action, target, done.outcome, address)
 
-    def check(self, username: str, password: str) -> bool:
-        """Whether the password is this user's (constant time)."""
-        expected = self.users.get(username)
-        return expected is not None and same_secret(password or "", expected)
+
+__all__ = ["AccountError", "AccountService", "AdminAction", "NotAllowed", "Session", "TooManyAttempts", "account_service", "admin_action"]

@@ -20,7 +20,7 @@ from tutor.llm import make_chat_model
 from tutor.retrieval import SearchHit, open_retriever
 from tutor.screening import AnswerGate
 from tutor.service import pedagogy
-from tutor.service.accounts import PasswordAccounts
+from tutor.service.accounts import account_service
 from tutor.service.admin import AdminService
 from tutor.service.events import (
     AnswerEvent,
@@ -46,7 +46,7 @@ class TutorService:
         self.retriever = open_retriever(settings)
         self.learners = LearnerService(settings)
         self.admin = AdminService(settings, learners=self.learners, retriever=self.retriever, llm_name=self.llm_name)
-        self.accounts = PasswordAccounts.from_settings(settings)
+        self.accounts = account_service(self.learners.store, settings)
         self.searcher = SearchService(settings, self.retriever)
         self.context = TutorContext(
             settings=settings,

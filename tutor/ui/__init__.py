@@ -6,8 +6,8 @@
 - `server.py`: FastAPI, `/health`, the CLI's `/api/*`, launch and shutdown.
 
 Every handler calls `tutor.service` only. Safety rules the parts follow:
-- the learner id lives in a per-session `gr.State` on the server (clients cannot write it) and,
-  when password sign-in is on, always comes from `request.username`;
+- who is asking comes from the account session whose token lives in a per-tab `gr.State` on
+  the server (clients cannot write it), checked against the store by every handler;
 - every event a student should not call directly is `api_visibility="private"`, and every
   handler still checks the session itself (private endpoints remain reachable over HTTP);
 - user and model text is HTML-escaped before rendering (plus `sanitize_html=True`);
@@ -15,6 +15,4 @@ Every handler calls `tutor.service` only. Safety rules the parts follow:
 """
 
 from tutor.ui.server import build_app, create_app, launch
-from tutor.ui.signin import REMEMBER_KEY
-
-__all__ = ["REMEMBER_KEY", "build_app", "create_app", "launch"]
+__all__ = ["build_app", "create_app", "launch"]

@@ -1,10 +1,16 @@
-"""The password-protected Admin tab: upload pages or articles, re-index with a progress bar,
-statistics. The work itself is `AdminService`'s, the same that `tutor index` runs."""
+"""The Admin tab, shown only to a signed-in admin: upload pages or articles, re-index with a
+progress bar, statistics. The work itself is `AdminService`'s, the same that `tutor index` runs.
+
+Every action passes `admin_action` (the account session's role, checked in the store, and an
+audit record of how it ended), because private endpoints stay reachable over HTTP. Gradio's
+upload route takes files from anyone (bounded by `max_file_size`, cleared by `delete_cache`);
+such a file is only ever read by `upload`, which refuses everyone but a signed-in admin."""
 
 from __future__ import annotations
 
 import html
-import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,17 +18,15 @@ import gradio as gr
 
 from tutor.corpus import MAX_FILE_BYTES, ImportReport
 from tutor.index import IndexBusy
-from tutor.service.accounts import same_secret
+from tutor.service.accounts import AdminAction, NotAllowed, admin_action
 from tutor.service.admin import CorpusStats, describe_reindex
 from tutor.service.learner import LearnerView
-from tutor.ui.session import Session, UserError, friendly
+from tutor.ui.session import Session, UserError, address, friendly
 
 if TYPE_CHECKING:
     from tutor.ui.page import Page
 
 MAX_UPLOAD_FILES = 20
-WRONG_PASSWORD_DELAY_S = 1.0
-DISABLED = "The admin tab is disabled: set TUTOR_ADMIN_PASSWORD and restart the app."
 
 
 def report_markdown(report: ImportReport) -> str:
@@ -69,54 +73,35 @@ class AdminPart:
     place = "tab"
     tab_label = "Admin"
     tab_id = "admin"
+    tab_visible = False  # shown once an admin signs in (`show`)
 
     def __init__(self, page: Page) -> None:
         self.page = page
-        self.password = page.settings.admin_password
         self.admin = page.service.admin
 
     def build(self, page: Page) -> None:
-        if not self.password:
-            gr.Markdown(
-                "### Admin tab disabled\nTo import pages and re-index from here, set an admin password "
-                "in the environment and restart the app:\n\n```\nTUTOR_ADMIN_PASSWORD='choose-a-long-one' python app.py\n```\n"
-                "Until then, use the command line: `tutor corpus import PAGES…` and `tutor index`."
-            )
-            return
-        with gr.Column(visible=True) as self.login:
-            gr.Markdown("### Admin\nImport pages or documents and re-index the corpus.")
-            with gr.Row():
-                self.secret = gr.Textbox(label="Admin password", type="password", scale=4, elem_id="admin-password")
-                self.unlock_btn = gr.Button("Unlock", variant="primary", scale=1, elem_id="admin-unlock")
-        self.message = gr.Markdown(elem_id="admin-message")
-        with gr.Column(visible=False) as self.panel:
-            self.stats = gr.Markdown()
-            with gr.Row():
-                self.refresh_btn = gr.Button("Refresh statistics", size="sm")
-                self.lock_btn = gr.Button("Lock admin tab", size="sm")
-            gr.Markdown(
-                "#### 1. Upload\nScraped pages as **.txt** (split into articles automatically) or finished documents as "
-                f"**.md** with YAML front matter (`id`, `title`; optional `kind`, `date`). UTF-8 text, at most "
-                f"{MAX_FILE_BYTES // (1024 * 1024)} MB per file, {MAX_UPLOAD_FILES} files at a time."
-            )
-            self.files = gr.File(label="Pages or documents", file_count="multiple", file_types=[".txt", ".md"])
-            self.upload_btn = gr.Button("Add to corpus", variant="secondary")
-            self.upload_report = gr.Markdown()
-            gr.Markdown("#### 2. Re-index\nStudents keep chatting while the new index is built; it goes live when complete.")
-            self.reindex_btn = gr.Button("Re-index now", variant="primary")
-            self.reindex_message = gr.Markdown()
-            self.summary = gr.JSON(label="Index summary", open=False)
+        gr.Markdown("### Admin\nImport pages or documents and re-index the corpus. Every action is recorded in the audit log.")
+        self.stats = gr.Markdown()
+        self.refresh_btn = gr.Button("Refresh statistics", size="sm")
+        gr.Markdown(
+            "#### 1. Upload\nScraped pages as **.txt** (split into articles automatically) or finished documents as "
+            f"**.md** with YAML front matter (`id`, `title`; optional `kind`, `date`). UTF-8 text, at most "
+            f"{MAX_FILE_BYTES // (1024 * 1024)} MB per file, {MAX_UPLOAD_FILES} files at a time."
+        )
+        self.files = gr.File(label="Pages or documents", file_count="multiple", file_types=[".txt", ".md"])
+        self.upload_btn = gr.Button("Add to corpus", variant="secondary")
+        self.upload_report = gr.Markdown()
+        gr.Markdown("#### 2. Re-index\nStudents keep chatting while the new index is built; it goes live when complete.")
+        self.reindex_btn = gr.Button("Re-index now", variant="primary")
+        self.reindex_message = gr.Markdown()
+        self.summary = gr.JSON(label="Index summary", open=False)
+        page.view_outputs.append(self.tab)
 
     def show(self, session: Session, view: LearnerView) -> dict:
-        return {}
+        return {self.tab: gr.update(visible=session.admin)}
 
     def wire(self, page: Page) -> None:
-        if not self.password:
-            return
-        unlock_outputs = [page.session, self.secret, self.message, self.login, self.panel, self.stats]
-        self.unlock_btn.click(self.unlock, [self.secret, page.session], unlock_outputs, api_name="admin_unlock")
-        self.secret.submit(self.unlock, [self.secret, page.session], unlock_outputs, api_visibility="private")
-        self.lock_btn.click(self.lock, [page.session], [page.session, self.message, self.login, self.panel], api_name="admin_lock")
+        self.tab.select(self.refresh, [page.session], [self.stats], api_visibility="private")
         self.refresh_btn.click(self.refresh, [page.session], [self.stats], api_name="admin_stats")
         self.upload_btn.click(self.upload, [self.files, page.session], [self.upload_report, self.stats], api_name="admin_upload")
         self.reindex_btn.click(
@@ -128,54 +113,46 @@ class AdminPart:
             concurrency_limit=1,
         )
 
-    def require_admin(self, session: Session) -> None:
-        if not session.admin:
-            raise UserError("Unlock the admin tab with the admin password first.")
+    @contextmanager
+    def action(self, session: Session, request: gr.Request | None, name: str, target: str = "") -> Iterator[AdminAction]:
+        """Run `name` for a signed-in admin only, audited with its outcome; a calm refusal otherwise."""
+        try:
+            with admin_action(self.page.service.accounts, session.token, name, target, address(request)) as done:
+                yield done
+        except NotAllowed as exc:
+            raise UserError(str(exc)) from None
 
     def stats_now(self) -> str:
         return stats_markdown(self.admin.stats())
 
     @friendly
-    def unlock(self, password: str, session: Session):
-        if not same_secret(password or "", self.password):
-            time.sleep(WRONG_PASSWORD_DELAY_S)  # slows down guessing
-            session.admin = False
-            return session, "", "❌ Wrong password.", gr.update(visible=True), gr.update(visible=False), gr.skip()
-        session.admin = True
-        return session, "", "", gr.update(visible=False), gr.update(visible=True), self.stats_now()
+    def refresh(self, session: Session, request: gr.Request) -> str:
+        with self.action(session, request, "view_statistics"):
+            return self.stats_now()
 
     @friendly
-    def lock(self, session: Session):
-        session.admin = False
-        return session, "🔒 Locked.", gr.update(visible=True), gr.update(visible=False)
-
-    @friendly
-    def refresh(self, session: Session) -> str:
-        self.require_admin(session)
-        return self.stats_now()
-
-    @friendly
-    def upload(self, files, session: Session):
-        self.require_admin(session)
+    def upload(self, files, session: Session, request: gr.Request):
         paths = [Path(f if isinstance(f, str) else getattr(f, "path", None) or f.name) for f in (files or [])]
-        if not paths:
-            raise UserError("Choose one or more .txt pages or .md documents to upload first.")
-        if len(paths) > MAX_UPLOAD_FILES:
-            raise UserError(f"Upload at most {MAX_UPLOAD_FILES} files at a time.")
-        return report_markdown(self.admin.import_files(paths)), self.stats_now()
+        with self.action(session, request, "upload", ", ".join(p.name for p in paths)[:200]) as done:
+            if not paths or len(paths) > MAX_UPLOAD_FILES:
+                raise UserError(f"Choose 1 to {MAX_UPLOAD_FILES} .txt pages or .md documents to upload.")
+            report = self.admin.import_files(paths)
+            done.outcome = f"ok: {len(report.pages_added) + len(report.documents_added)} added, {len(report.problems)} rejected"
+            return report_markdown(report), self.stats_now()
 
     @friendly
-    def reindex(self, session: Session, progress=gr.Progress()):
-        self.require_admin(session)
-        progress(0, desc="Reading the corpus")
+    def reindex(self, session: Session, request: gr.Request, progress=gr.Progress()):
+        with self.action(session, request, "reindex") as done:
+            progress(0, desc="Reading the corpus")
 
-        def update(stage: str, done: int, total: int) -> None:
-            progress((done, max(total, 1)), desc=stage.capitalize(), unit="chunks")
+            def update(stage: str, done_: int, total: int) -> None:
+                progress((done_, max(total, 1)), desc=stage.capitalize(), unit="chunks")
 
-        try:
-            summary = self.admin.reindex(progress=update)
-        except IndexBusy as exc:
-            raise UserError(str(exc)) from None
+            try:
+                summary = self.admin.reindex(progress=update)
+            except IndexBusy as exc:
+                raise UserError(str(exc)) from None
+            done.outcome = f"ok: {summary.generation}" if summary.swapped else "ok: already up to date"
         data = summary.to_dict()
         message = f"✅ {describe_reindex(summary)}"
         if data["problems"]:

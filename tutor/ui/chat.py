@@ -29,12 +29,14 @@ CURSOR = " ▍"
 STOPPED = "⏹ _Stopped._"
 
 
-def show_conversation(session: Session, thread: ConversationThread, turns: list[StoredTurn], empty: str) -> None:
+def show_conversation(
+    session: Session, thread: ConversationThread, turns: list[StoredTurn], empty: str, domains: frozenset[str]
+) -> None:
     """Put a stored conversation in the session's chat, each answer rateable again."""
     session.start_conversation(thread)
     for turn in turns:
         start = len(session.messages)
-        session.messages += [user_message(turn.question), *answer_messages(turn.answer, turn.citations, empty)]
+        session.messages += [user_message(turn.question), *answer_messages(turn.answer, turn.citations, empty, None, domains)]
         for index in range(start + 1, len(session.messages)):
             session.turn_ids[index] = turn.id
 
@@ -123,9 +125,7 @@ class ChatPart:
         if not text:
             gr.Warning("Please type a question first.")
             return {page.session: session}
-        learner = page.learner_of(session, request)  # with password sign-in, fails early if it expired
-        if page.service.accounts.enabled:
-            session.learner = learner
+        page.learner_of(session, request)  # signed in (or a guest, when allowed): fails early otherwise
         session.pending, session.busy, session.stopped = text, True, False
         session.asking += 1
         session.messages = session.messages + [user_message(text), {"role": "assistant", "content": QUEUED}]
@@ -198,7 +198,7 @@ class ChatPart:
         page = self.page
         declined = final.route != "answer"
         text = without_suggestions(final.answer, final.suggestions) if declined else final.answer
-        replies = answer_messages(text, final.citations, page.texts.no_answer, final.notice)
+        replies = answer_messages(text, final.citations, page.texts.no_answer, final.notice, page.allowed_domains)
         if declined and final.suggestions:
             replies[0]["options"] = [{"value": s, "label": s} for s in final.suggestions]
         base = session.messages[:-2]  # without the staged question and waiting line
@@ -210,7 +210,7 @@ class ChatPart:
             session.suggestions = final.suggestions
         if final.notice:
             gr.Warning(final.notice)
-        view = page.service.learners.view(session.learner, answer=final)
+        view = page.service.learners.view(final.learner, answer=final)
         return {**page.refresh(session, view), **self.unlocked()}
 
     def failed(self, session: Session, exc: Exception) -> dict:
@@ -251,6 +251,7 @@ class ChatPart:
     @friendly
     def new_conversation(self, session: Session) -> dict:
         """Start a new conversation; the stored ones stay listed and can be reopened."""
+        self.page.account(session)  # an ended session is reset here, not shown again
         if session.busy:
             gr.Warning("A new conversation starts once the current answer is complete.")
             return {self.page.session: session, self.chatbot: session.messages}

@@ -48,7 +48,7 @@ class ConversationsPart:
     def reopen(self, conversation_id: str, session: Session, request: gr.Request) -> dict:
         page = self.page
         learner = page.learner_of(session, request)
-        if not learner:
+        if not learner:  # a guest has no stored conversations
             raise UserError("Sign in to see your conversations.")
         if session.busy:
             raise UserError("One moment: the tutor is still answering your question.")
@@ -56,5 +56,5 @@ class ConversationsPart:
         thread, turns = page.service.learners.conversation(learner, stored_id)
         if not turns:
             raise UserError("That conversation no longer exists.")
-        show_conversation(session, thread, turns, page.texts.no_answer)
+        show_conversation(session, thread, turns, page.texts.no_answer, page.allowed_domains)
         return page.refresh(session)

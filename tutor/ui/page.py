@@ -12,7 +12,8 @@ from collections.abc import Callable
 import gradio as gr
 
 from tutor.service.answering import TutorService
-from tutor.service.learner import LearnerView, validate_learner_id
+from tutor.service.accounts import Session as AccountSession
+from tutor.service.learner import LearnerView
 from tutor.ui.admin import AdminPart
 from tutor.ui.chat import ChatPart
 from tutor.ui.conversations import ConversationsPart
@@ -21,6 +22,9 @@ from tutor.ui.learner_panel import LearnerPanelPart
 from tutor.ui.session import Part, Session, UserError
 from tutor.ui.signin import SignInPart
 from tutor.ui.texts import PageTexts
+
+SIGN_IN_FIRST = "Please sign in first: your name and password, then Enter."
+SESSION_ENDED = "Your session has ended. Please sign in again."
 
 PARTS: tuple[type, ...] = (ChatPart, FeedbackPart, SignInPart, LearnerPanelPart, ConversationsPart, AdminPart)
 
@@ -31,7 +35,9 @@ class Page:
     def __init__(self, service: TutorService, texts: PageTexts | None = None, parts: tuple[type, ...] = PARTS) -> None:
         self.service = service
         self.settings = service.settings
-        self.texts = texts or PageTexts.for_institute(service.admin.profile())
+        profile = service.admin.profile()
+        self.texts = texts or PageTexts.for_institute(profile)
+        self.allowed_domains = profile.allowed_domains  # the only domains the Sources panel links to
         self.parts: list[Part] = [part(self) for part in parts]
         self.view_outputs: list[gr.components.Component] = []  # what the parts' `show` may update
         self.ask_sources: list[tuple[Callable, gr.components.Component]] = []  # (trigger, its question)
@@ -44,14 +50,27 @@ class Page:
 
     # ------------------------------------------------------------ who is asking
 
-    def learner_of(self, session: Session, request: gr.Request | None) -> str | None:
-        """The session's learner; with password sign-in, always the signed-in user."""
-        if self.service.accounts.enabled:
-            username = getattr(request, "username", None) if request is not None else None
-            if not username:
-                raise UserError("Please sign in again.")
-            return validate_learner_id(username)
-        return session.learner
+    def account(self, session: Session) -> AccountSession | None:
+        """The live account session behind this tab, None when nobody signed in. Read from the
+        store on every call, so a sign-out, expiry or disabled account counts at once; a tab
+        whose session ended is reset and told to sign in again."""
+        if not session.token:
+            return None
+        live = self.service.accounts.session(session.token)
+        if live is None:
+            session.token, session.learner, session.admin = None, None, False
+            raise UserError(SESSION_ENDED)
+        return live
+
+    def learner_of(self, session: Session, request: gr.Request | None = None) -> str | None:
+        """Who is asking: the signed-in learner, or None for a guest (only when guests may ask).
+        Never anything the client sent: the token lives in server-side state."""
+        live = self.account(session)
+        if live is not None:
+            return live.learner_id
+        if self.settings.guest_access:
+            return None
+        raise UserError(SIGN_IN_FIRST)
 
     # ------------------------------------------------------------ what every part shows
 
@@ -91,7 +110,7 @@ class Page:
                             for part in self.placed("side"):
                                 part.build(self)
                 for part in self.placed("tab"):
-                    with gr.Tab(part.tab_label, id=part.tab_id):
+                    with gr.Tab(part.tab_label, id=part.tab_id, visible=part.tab_visible) as part.tab:
                         part.build(self)
             gr.Markdown(self.texts.footer, elem_id="tutor-footer")
             for part in self.parts:

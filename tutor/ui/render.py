@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterable
 
+from tutor.screening import inert_links
 from tutor.service.events import Citation
 
 SOURCES_TITLE = "Sources"
@@ -37,14 +39,15 @@ def source_label(c: Citation) -> str:
     return f"{c.title} ({c.date})" if c.date else c.title
 
 
-def preview(c: Citation) -> str:
-    """The hover text of a citation marker: its document, date and opening words."""
+def preview(c: Citation, domains: Iterable[str] = ()) -> str:
+    """The hover text of a citation marker: its document, date and opening words (links outside
+    the institute's `domains` as text, like in the Sources panel)."""
     opening = " ".join(c.text.split())
     opening = opening if len(opening) <= PREVIEW_CHARS else opening[:PREVIEW_CHARS].rsplit(" ", 1)[0] + "…"
-    return f"[{c.n}] {source_label(c)}: {opening}"
+    return inert_links(f"[{c.n}] {source_label(c)}: {opening}", domains)
 
 
-def with_citation_links(markdown: str, citations: list[Citation]) -> str:
+def with_citation_links(markdown: str, citations: list[Citation], domains: Iterable[str] = ()) -> str:
     """Each [n] of the answer becomes a link whose hover previews its source."""
     by_n = {c.n: c for c in citations}
 
@@ -52,13 +55,15 @@ def with_citation_links(markdown: str, citations: list[Citation]) -> str:
         cited = by_n.get(int(match.group(1)))
         if cited is None:
             return match.group(0)
-        title = html.escape(preview(cited)).replace('"', "&quot;").replace("\\", "\\\\")
+        title = html.escape(preview(cited, domains)).replace('"', "&quot;").replace("\\", "\\\\")
         return f'[\\[{cited.n}\\]](#source-{cited.n} "{title}")'
 
     return MARKER.sub(link, markdown)
 
 
-def sources_text(citations: list[Citation]) -> str:
+def sources_text(citations: list[Citation], domains: Iterable[str] = ()) -> str:
+    """The quoted passages. Content is data: a link or address in a source is shown as text
+    unless it points to the institute's own `domains`, so a planted link cannot be clicked."""
     blocks = []
     for c in citations:
         heading = f"**[{c.n}] {safe_markdown(c.title)}**"
@@ -68,12 +73,15 @@ def sources_text(citations: list[Citation]) -> str:
             heading += f" › {safe_markdown(c.section)}"
         passage = "\n".join(f"> {line}" if line.strip() else ">" for line in safe_markdown(c.text).strip().splitlines())
         blocks.append(f"{heading}\n\n{passage}")
-    return "\n\n".join(blocks)
+    return inert_links("\n\n".join(blocks), domains)
 
 
-def answer_messages(answer: str, citations: list[Citation], empty: str, notice: str | None = None) -> list[dict]:
-    """The assistant's messages for one answer: the text (citations linked), then collapsible sources."""
-    body = with_citation_links(safe_markdown(answer).strip(), citations) or empty
+def answer_messages(
+    answer: str, citations: list[Citation], empty: str, notice: str | None = None, domains: Iterable[str] = ()
+) -> list[dict]:
+    """The assistant's messages for one answer: the text (citations linked), then collapsible
+    sources (links outside the institute's `domains` shown as text)."""
+    body = with_citation_links(safe_markdown(answer).strip(), citations, domains) or empty
     if notice:
         body = f"> ⚠️ {safe_markdown(notice)}\n\n{body}"
     messages = [{"role": "assistant", "content": body}]
@@ -82,7 +90,7 @@ def answer_messages(answer: str, citations: list[Citation], empty: str, notice: 
         messages.append(
             {
                 "role": "assistant",
-                "content": sources_text(citations),
+                "content": sources_text(citations, domains),
                 "metadata": {"title": SOURCES_TITLE, "status": "done", "log": f"{len(citations)} passage{plural}"},
             }
         )

@@ -20,7 +20,9 @@ from tutor.ui.texts import APP_NAME, PageTexts
 
 log = logging.getLogger("tutor.ui")
 
-GRADIO_MAX_FILE_SIZE = "5mb"  # the upload route is public: bound what anyone can put in the cache
+# Gradio's upload route is public: bound what anyone can put in the cache (cleared hourly by
+# `delete_cache`); only the admin's `upload` handler ever reads those files.
+GRADIO_MAX_FILE_SIZE = "5mb"
 CSS = """
 .gradio-container { max-width: 1200px !important; margin: 0 auto !important; }
 #tutor-header h1 { margin-bottom: 0.1em; }
@@ -68,15 +70,12 @@ def create_app(service: TutorService, texts: PageTexts | None = None) -> FastAPI
         return JSONResponse(health.payload, status_code=health.status)
 
     add_cli_routes(app, service)
-    accounts = service.accounts
     return gr.mount_gradio_app(
         app,
         demo,
         path="/",
         server_name=service.settings.host,
         server_port=service.settings.port,
-        auth=accounts.check if accounts.enabled else None,
-        auth_message="Sign in with the name and password your institute gave you." if accounts.enabled else None,
         show_error=True,
         max_file_size=GRADIO_MAX_FILE_SIZE,
         footer_links=[],

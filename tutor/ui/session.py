@@ -24,7 +24,8 @@ FRIENDLY_ERROR = "Sorry, something went wrong on our side. Please try again in a
 class Session:
     """What one browser tab (or API client) holds on the server; never sent by the client."""
 
-    learner: str | None = None
+    token: str | None = None  # the account session's token: the one proof of who is asking
+    learner: str | None = None  # the signed-in name, for display (checked against `token`)
     messages: list[dict] = field(default_factory=list)  # the chat exactly as displayed
     turn_ids: dict[int, int] = field(default_factory=dict)  # message index -> stored turn id
     conversation: ConversationThread = field(default_factory=ConversationThread)
@@ -33,7 +34,7 @@ class Session:
     asking: int = 0  # number of the question being answered: a stopped answer sees it change
     stopped: bool = False  # the student pressed Stop
     suggestions: list[str] = field(default_factory=list)
-    admin: bool = False
+    admin: bool = False  # shows the Admin tab; every admin action still checks `token`
 
     def start_conversation(self, thread: ConversationThread | None = None) -> None:
         """Show a conversation from its start (a new one unless `thread` is given)."""
@@ -52,6 +53,12 @@ class Part(Protocol):
     def wire(self, page: Page) -> None: ...
 
     def show(self, session: Session, view: LearnerView) -> dict: ...
+
+
+def address(request: gr.Request | None) -> str:
+    """Where a request comes from, for throttling and the audit log."""
+    client = getattr(request, "client", None)
+    return getattr(client, "host", None) or "unknown"
 
 
 def UserError(message: str) -> gr.Error:  # noqa: N802 - reads like the exception it returns

@@ -1,5 +1,7 @@
-"""Signing in with a name (remembered by the browser), or with a password when configured;
-signing out; "Forget me". Replacing the sign-in replaces this module only."""
+"""Signing in with a name and password (one step: Enter in the password box), signing out,
+and "Forget me". The account session's token is kept in server-side state only; every other
+part asks `Page.learner_of`, which checks it against the store. Replacing the sign-in
+replaces this module only."""
 
 from __future__ import annotations
 
@@ -8,20 +10,17 @@ from typing import TYPE_CHECKING
 
 import gradio as gr
 
-from tutor.service.learner import LearnerView, validate_learner_id
+from tutor.service.accounts import AccountError
+from tutor.service.accounts import Session as AccountSession
+from tutor.service.learner import LearnerView
 from tutor.ui.chat import show_conversation
-from tutor.ui.session import Session, UserError, friendly
+from tutor.ui.session import Session, UserError, address, friendly
 
 if TYPE_CHECKING:
     from tutor.ui.page import Page
 
-REMEMBER_KEY = "institute-tutor-learner"
-
-
-def remember(learner: str | None) -> dict:
-    """What the browser keeps of the sign-in. Always a non-empty dict: Gradio's BrowserState
-    skips writing falsy values, so storing "" would never forget a name."""
-    return {"learner": learner or ""}
+GUEST_NOTE = "<small>Or just ask as a guest: nothing about you is kept.</small>"
+ACCOUNT_NOTE = "<small>Use the name and password your institute gave you.</small>"
 
 
 class SignInPart:
@@ -29,23 +28,18 @@ class SignInPart:
 
     def __init__(self, page: Page) -> None:
         self.page = page
-        self.auth = page.service.accounts.enabled
+        self.accounts = page.service.accounts
 
     def build(self, page: Page) -> None:
-        self.remembered = gr.BrowserState(remember(None), storage_key=REMEMBER_KEY, secret=REMEMBER_KEY)
         with gr.Group():
-            with gr.Column(visible=not self.auth, elem_id="sign-in") as self.signed_out_box:
-                self.name = gr.Textbox(
-                    label="Sign in to keep your history",
-                    placeholder="Your name or learner id",
-                    max_length=64,
-                    elem_id="learner-name",
-                )
+            with gr.Column(elem_id="sign-in") as self.signed_out_box:
+                self.name = gr.Textbox(label="Sign in to keep your history", placeholder="Your name", max_length=64, elem_id="learner-name")
+                self.password = gr.Textbox(label="Password", type="password", max_length=256, elem_id="learner-password")
                 self.sign_in_btn = gr.Button("Sign in", variant="primary", size="sm", elem_id="sign-in-btn")
-                gr.Markdown("<small>No password: use a name only you would use.</small>", padding=True)
+                gr.Markdown(GUEST_NOTE if page.settings.guest_access else ACCOUNT_NOTE, padding=True)
             self.who = gr.Markdown(visible=False, elem_id="signed-in", padding=True, label="Signed in")
             with gr.Row():
-                self.sign_out_btn = gr.Button("Sign out", size="sm", visible=False)
+                self.sign_out_btn = gr.Button("Sign out", size="sm", visible=False, elem_id="sign-out")
                 self.forget_btn = gr.Button("Forget me", variant="stop", size="sm", visible=False, elem_id="forget")
             with gr.Column(visible=False) as self.confirm_box:
                 gr.Markdown("**Delete your history, topics and feedback for good?**")
@@ -56,21 +50,18 @@ class SignInPart:
 
     def show(self, session: Session, view: LearnerView) -> dict:
         learner = session.learner
-        who = ""
-        if learner:
-            who = f"Signed in as **{html.escape(learner)}**" + (" · [Log out](/logout)" if self.auth else "")
         return {
-            self.signed_out_box: gr.update(visible=not learner and not self.auth),
-            self.who: gr.update(value=who, visible=bool(learner)),
-            self.sign_out_btn: gr.update(visible=bool(learner) and not self.auth),
+            self.signed_out_box: gr.update(visible=not learner),
+            self.who: gr.update(value=f"Signed in as **{html.escape(learner)}**" if learner else "", visible=bool(learner)),
+            self.sign_out_btn: gr.update(visible=bool(learner)),
             self.forget_btn: gr.update(visible=bool(learner)),
         }
 
     def wire(self, page: Page) -> None:
-        account = page.outputs(self.name, self.remembered)
-        page.demo.load(self.restore, [self.remembered, page.session], account, api_visibility="private")
-        self.sign_in_btn.click(self.sign_in, [self.name, page.session], account, api_name="sign_in")
-        self.name.submit(self.sign_in, [self.name, page.session], account, api_visibility="private")
+        account = page.outputs(self.name, self.password)
+        credentials = [self.name, self.password, page.session]
+        self.sign_in_btn.click(self.sign_in, credentials, account, api_name="sign_in")
+        self.password.submit(self.sign_in, credentials, account, api_visibility="private")
         self.sign_out_btn.click(self.sign_out, [page.session], account, api_name="sign_out")
         confirming = [self.forget_btn, self.confirm_box]
         self.forget_btn.click(lambda: (gr.update(visible=False), gr.update(visible=True)), None, confirming, queue=False, api_visibility="private")
@@ -79,12 +70,12 @@ class SignInPart:
 
     # ------------------------------------------------------------ handlers
 
-    def signed_in(self, learner: str) -> dict:
-        """The page for `learner`: their last conversation, topics and suggestions."""
-        page = self.page
-        session = Session(learner=learner)
+    def signed_in(self, live: AccountSession) -> dict:
+        """The page for a new account session: the learner's last conversation, topics and suggestions."""
+        page, learner = self.page, live.learner_id
+        session = Session(token=live.token, learner=learner, admin=live.is_admin)
         thread, turns = page.service.learners.latest_conversation(learner)
-        show_conversation(session, thread, turns, page.texts.no_answer)
+        show_conversation(session, thread, turns, page.texts.no_answer, page.allowed_domains)
         view = page.service.learners.view(learner)
         session.suggestions = view.suggestions
         if view.topics:
@@ -92,56 +83,28 @@ class SignInPart:
         return page.refresh(session, view)
 
     @friendly
-    def sign_in(self, name: str, session: Session, request: gr.Request) -> dict:
-        if self.auth:
-            learner = self.page.learner_of(session, request)
-            if name and name.strip() and name.strip() != learner:
-                gr.Warning(f"You are signed in as {learner}; the name can't be changed here.")
-        else:
-            try:
-                learner = validate_learner_id(name)
-            except ValueError as exc:
-                raise UserError(f"Please choose another name: {exc}.") from None
-        return {**self.signed_in(learner), self.name: "", self.remembered: remember(None if self.auth else learner)}
+    def sign_in(self, name: str, password: str, session: Session, request: gr.Request) -> dict:
+        """A new account session for the right name and password; the tab's old one ends first."""
+        where = address(request)
+        try:
+            live = self.accounts.authenticate((name or "").strip(), password or "", where)
+        except AccountError as exc:
+            raise UserError(str(exc)) from None
+        self.accounts.sign_out(session.token, where)
+        return {**self.signed_in(live), self.name: "", self.password: ""}
 
     @friendly
-    def restore(self, remembered: dict, session: Session, request: gr.Request) -> dict:
-        """On page load: the signed-in user (password sign-in) or the name this browser remembers.
-
-        It changes nothing for an anonymous visitor, so it can't undo a sign-in or question
-        that overtook it.
-        """
-        unchanged = {self.page.session: session}
-        if session.learner or session.messages:  # signed in or chatting already: keep it
-            return unchanged
-        learner = None
-        if self.auth:
-            learner = self.page.learner_of(session, request)
-        elif isinstance(remembered, dict) and remembered.get("learner"):
-            try:
-                learner = validate_learner_id(remembered["learner"])
-            except ValueError:
-                learner = None
-        return self.signed_in(learner) if learner else unchanged
+    def sign_out(self, session: Session, request: gr.Request) -> dict:
+        """End the account session server-side: the token is worthless from now on."""
+        self.accounts.sign_out(session.token, address(request))
+        return {**self.page.refresh(self.page.anonymous()), self.name: "", self.password: ""}
 
     @friendly
-    def sign_out(self, session: Session) -> dict:
-        if self.auth:
-            raise UserError("Use “Log out” to leave a password sign-in.")
-        return {**self.page.refresh(self.page.anonymous()), self.name: "", self.remembered: remember(None)}
-
-    @friendly
-    def forget(self, session: Session, request: gr.Request) -> dict:
-        learner = self.page.learner_of(session, request)
-        if not learner:
+    def forget(self, session: Session) -> dict:
+        """Delete the signed-in learner's data (never anyone else's: the id comes from the token)."""
+        live = self.page.account(session)
+        if live is None:
             raise UserError("Nobody is signed in, so there is nothing to forget.")
-        self.page.service.learners.forget(learner)
+        self.page.service.learners.forget(live.learner_id)  # ends the learner's sessions too
         gr.Info("Done: everything stored about you has been deleted.")
-        session = self.page.anonymous()
-        session.learner = learner if self.auth else None
-        return {
-            **self.page.refresh(session),
-            self.name: "",
-            self.remembered: remember(None),
-            self.confirm_box: gr.update(visible=False),
-        }
+        return {**self.page.refresh(self.page.anonymous()), self.name: "", self.password: "", self.confirm_box: gr.update(visible=False)}
