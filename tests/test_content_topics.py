@@ -162,3 +162,22 @@ def test_a_broken_edits_file_is_reported_by_name(institute: Settings) -> None:
     (institute.corpus_dir / "topics.yaml").write_text("rename: [not, a, mapping]\n", encoding="utf-8")
     with pytest.raises(TopicEditsError, match="topics.yaml"):
         load_edits(institute.corpus_dir)
+
+
+def test_the_page_names_the_loaded_organisation_and_files_its_questions_under_its_topics(carpentries: Settings) -> None:
+    from fastapi.testclient import TestClient
+
+    from tutor.service import TutorService
+    from tutor.ui.server import create_app
+
+    service = TutorService(carpentries)
+    page = TestClient(create_app(service)).get("/").text
+    assert "<title>Institute Tutor · Carpentries</title>" in page
+    assert "Ask me about The Carpentries" in page and "OPIT" not in page and "Open Institute" not in page
+    answer = service.ask("How much does a centrally-organised workshop cost?", learner="ada")
+    topics = {t.id for t in topic_map(carpentries).topics}
+    assert answer.route == "answer" and answer.topics and set(answer.topics) <= topics
+    assert service.learners.profile("ada").explored.keys() <= topics
+    refusal = service.ask("What is the capital of Peru?")
+    assert refusal.route == "refuse" and "The Carpentries" in refusal.answer and "OPIT" not in refusal.answer
+    assert refusal.suggestions and set(refusal.suggestions) <= {q for t in topic_map(carpentries).topics for q in t.suggestions}

@@ -95,8 +95,10 @@ class TopicMap:
 
     @property
     def terms(self) -> frozenset[str]:
-        """The content's own technical vocabulary (for the level inference)."""
-        return frozenset(term for topic in self.topics for term in topic.terms)
+        """The content's own technical vocabulary, for the level inference: its distinctive
+        phrases of two words or more ("cognitive load", "pilot purgatory"); single distinctive
+        words ("degree", "workshop") are what every learner of that topic asks about."""
+        return frozenset(term for topic in self.topics for term in topic.terms if " " in term)
 
     def label(self, topic_id: str) -> str:
         return self.by_id[topic_id].label if topic_id in self.by_id else topic_id
