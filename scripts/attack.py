@@ -4,8 +4,9 @@ table attack / attempts / outcome. Exit code 1 when anything got through.
 Each attack is one function decorated with `@attack(name)`: it gets a fresh `Target` (a
 temporary store with a learner, a victim and an admin, and a clock it may move) and returns
 the number of attempts and whether they were all refused. Adding an attack is adding one
-function; the page-level attacks (through the web page and its API) join here when the page
-uses these accounts.
+function. The same attacks through the live page and its API (impersonation, brute force,
+admin actions and uploads without the admin role) run against a real app on both learners
+stores in tests/test_page_attacks.py.
 
     python scripts/attack.py [--database-url postgresql://...]
 """
