@@ -140,9 +140,20 @@ def test_student_journey(page, app: AppServer) -> None:
     assert user_messages(page)[-1] == suggested
     assert answer.strip() and "went wrong" not in answer
 
+    # A declined question offers questions the content answers, and one click asks one.
+    ask(page, "What is the capital of Peru?")
+    declined = wait_for_answer(page, 3)
+    assert "couldn't find" in declined
+    option = page.locator("#chat button.option").first
+    offered = option.inner_text().strip()
+    assert offered.endswith("?")
+    option.click()
+    answer = wait_for_answer(page, 4)
+    assert user_messages(page)[-1] == offered and "couldn't find" not in answer
+
     # Script in a question is shown as text and never runs.
     ask(page, "<script>alert(1)</script>")
-    wait_for_answer(page, 3)
+    wait_for_answer(page, 5)
     assert user_messages(page)[-1] == "<script>alert(1)</script>"
     assert page.locator("#chat script").count() == 0
     assert page.dialogs == []
