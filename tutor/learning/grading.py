@@ -31,7 +31,9 @@ class Grade:
 
 
 def normalise(text: str) -> str:
-    """Lower case, no accents, no punctuation (but 2,250 -> 2250, 3.5 stays), no articles."""
+    """Lower case, no accents, no punctuation (but 2,250 -> 2250, 3.5 stays), no articles;
+    apostrophes vanish (OPIT's = OPIT’s = OPITs) and & is "and"."""
+    text = re.sub("['’‘]", "", text).replace("&", " and ")
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().casefold()
     text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)
     text = re.sub(r"(?<!\d)\.|\.(?!\d)", " ", text)
