@@ -152,3 +152,42 @@ def test_typed_answers_rejected(response, answer):
 def test_grade_dispatches_on_choices():
     assert grading.grade("B", "Oregon", CHOICES).correct
     assert not grading.grade("B", "Oregon", []).correct  # a typed "B" is not the answer
+
+
+# ---------------------------------------------------------------- level and what to explore next
+
+
+def test_quiz_level_is_sticky_around_its_bounds():
+    assert mastery.quiz_level("intermediate", 0.85) == "intermediate"  # not clearly above 0.8 yet
+    assert mastery.quiz_level("intermediate", 0.95) == "advanced"
+    assert mastery.quiz_level("advanced", 0.75) == "advanced"  # a small dip keeps the level
+    assert mastery.quiz_level("advanced", 0.5) == "intermediate"
+    assert mastery.quiz_level("beginner", 0.45) == "beginner"
+    assert mastery.quiz_level("intermediate", 0.25) == "beginner"
+
+
+def test_alternating_evidence_never_flips_the_level_turn_by_turn():
+    level, seen = "intermediate", []
+    for n in range(20):
+        p = 0.82 if n % 2 else 0.78  # hovering around the advanced bound
+        level = mastery.blend_level(level, "intermediate" if n % 2 else "advanced", p, attempts=10)
+        seen.append(level)
+    assert len(set(seen)) == 1
+
+
+def test_blend_moves_one_step_at_a_time_and_needs_enough_quiz_answers():
+    assert mastery.blend_level("beginner", "advanced", 0.99, attempts=10) == "intermediate"
+    assert mastery.blend_level("intermediate", "advanced", 0.99, attempts=10) == "advanced"
+    assert mastery.blend_level("intermediate", "intermediate", 0.05, attempts=2) == "intermediate"  # too few answers
+    assert mastery.blend_level("intermediate", "intermediate", 0.05, attempts=10) == "intermediate"  # half step: stay
+    assert mastery.blend_level("intermediate", "beginner", 0.05, attempts=10) == "beginner"
+    assert mastery.blend_level("intermediate", None, 0.97, attempts=10) == "advanced"  # no questions: quizzes decide
+    assert mastery.blend_level("advanced", None, 0.97, attempts=0) == "advanced"  # no signal: no change
+
+
+def test_explore_next_prefers_related_unmastered_weakest_topics():
+    standing = {"a": 0.3, "b": 0.97, "c": 0.6, "d": 0.2, "e": 0.1}
+    related = {"a": ["b", "c", "d"]}
+    assert mastery.explore_next(standing, related, current=["a"]) == ["d", "c", "e"]
+    assert mastery.explore_next(standing, related, current=[], limit=2) == ["e", "d"]
+    assert mastery.explore_next({"b": 0.99}, related, current=["a"]) == []

@@ -15,7 +15,7 @@ from tutor.learners import LearnerStore, QuizState
 from tutor.learning import mastery
 from tutor.learning.bank import QuizItem, build_bank
 from tutor.learning.review import DAY_S, LADDER_DAYS
-from tutor.learning.service import QuizService
+from tutor.learning.service import QuizService, TopicMap
 
 from .conftest import CORPUS
 from .test_learners import query
@@ -173,3 +173,19 @@ def test_a_quiz_round_trip_takes_well_under_200_ms(service):
         item = service.next_item("olga", now=NOW + n)
         service.answer("olga", item.id, item.answer, now=NOW + n)
     assert (time.perf_counter() - started) / 5 < 0.2
+
+
+def test_progress_suggests_related_unmastered_topics_and_a_level_from_quizzes(settings, bank):
+    topics = sorted({item.topic for item in bank})
+    first, third, far = topics[0], topics[2], topics[-1]
+    related = TopicMap({}, {}, {third: [first, far]})  # far: last by name, first by relation
+    service = QuizService(LearnerStore(settings), bank, related)
+    now = NOW
+    for topic in (first, third):
+        for item in service.check_known("pat", topic, now=now):
+            service.answer("pat", item.id, item.answer, now=now)
+            now += 1
+    progress = service.progress("pat", now=now)
+    assert progress["explore_next"][0] == far  # related to the last topic practised, not mastered
+    assert first not in progress["explore_next"] and third not in progress["explore_next"]
+    assert progress["suggested_level"] == "advanced"  # six right answers, no questions asked

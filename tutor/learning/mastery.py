@@ -21,7 +21,10 @@ reading progress twice gives the same number.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+
+from tutor.topics import LEVELS
 
 P_INIT = 0.3
 P_LEARN = 0.1
@@ -82,3 +85,50 @@ def is_mastered(p: float) -> bool:
 def is_decaying(p_known: float, last_answer: float | None, now: float, params: BKT = BKT()) -> bool:
     """Mastered when last practised, below the threshold now: the topic is worth a review."""
     return is_mastered(p_known) and not is_mastered(effective(p_known, last_answer, now, params))
+
+
+# ---------------------------------------------------------------- level and what to explore next
+
+LEVEL_BOUNDS = (0.4, 0.8)  # mean mastery below 0.4: beginner; from 0.8: advanced
+HYSTERESIS = 0.1  # leaving a level takes crossing its bound by this much: no flip-flopping
+MIN_QUIZ_ATTEMPTS = 5  # fewer answers say too little to move a level
+
+
+def quiz_level(current: str, mean_mastery: float) -> str:
+    """The level quiz performance points to. The bounds move away from the current level by
+    HYSTERESIS, so a learner near a bound stays where they are until the evidence is clear."""
+    low, high = LEVEL_BOUNDS
+    rank = LEVELS.index(current)
+    up = high - HYSTERESIS if rank == 2 else high + HYSTERESIS
+    down = low + HYSTERESIS if rank == 0 else low - HYSTERESIS
+    if mean_mastery >= up:
+        return "advanced"
+    if mean_mastery < down:
+        return "beginner"
+    return "intermediate"
+
+
+def blend_level(current: str, question_level: str | None, mean_mastery: float, attempts: int) -> str:
+    """One level from both signals, moving at most one step from `current` per update.
+
+    The questions' level (tutor.topics.infer_level; None when too few questions were asked)
+    and the quizzes' level (None below MIN_QUIZ_ATTEMPTS answers) are averaged by rank; on a
+    half step the current level's side wins; with neither signal the level stays."""
+    rank = LEVELS.index(current)
+    ranks = [] if question_level is None else [LEVELS.index(question_level)]
+    if attempts >= MIN_QUIZ_ATTEMPTS:
+        ranks.append(LEVELS.index(quiz_level(current, mean_mastery)))
+    if not ranks:
+        return current
+    mean = sum(ranks) / len(ranks)
+    target = min(max(rank, math.floor(mean)), math.ceil(mean))
+    return LEVELS[rank + max(-1, min(1, target - rank))]
+
+
+def explore_next(standing: dict[str, float], related: dict[str, list[str]], current: list[str], limit: int = 3) -> list[str]:
+    """Topics to explore next: related to the current ones and not yet mastered, weakest first,
+    then any other unmastered topic; `standing` maps every known topic to its mastery."""
+    near = [t for c in current for t in related.get(c, []) if t in standing and t not in current]
+    rest = [t for t in standing if t not in near and t not in current]
+    ranked = [t for group in (near, rest) for t in sorted(dict.fromkeys(group), key=lambda t: (standing[t], t))]
+    return [t for t in ranked if not is_mastered(standing[t])][: max(limit, 0)]

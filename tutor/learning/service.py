@@ -15,11 +15,12 @@ from pathlib import Path
 
 from tutor.chunking import Chunk
 from tutor.config import Settings
-from tutor.learners import LearnerStore, QuizState
+from tutor.learners import LEVEL_WINDOW, LearnerStore, QuizState
 from tutor.learning import mastery as bkt
 from tutor.learning.bank import QuizItem, load_bank
 from tutor.learning.grading import grade
 from tutor.learning.review import Review, next_item_review, next_topic_review
+from tutor.topics import infer_level
 
 TOPICS_FILE = "topics.json"  # written by the indexer: [{"id", "label", "documents", "chunks", "related"}]
 RECENT_WINDOW = 10  # items seen this recently are picked again only when nothing else is left
@@ -85,11 +86,12 @@ class Feedback:
 class QuizService:
     """Quizzes over a bank of items for learners in a store; callers pass `now` to control time."""
 
-    def __init__(self, store: LearnerStore, items: list[QuizItem], labels: dict[str, str] | None = None) -> None:
+    def __init__(self, store: LearnerStore, items: list[QuizItem], topics: TopicMap | None = None) -> None:
         self.store = store
         self.items = sorted(items, key=lambda item: item.id)
         self.by_id = {item.id: item for item in self.items}
-        self.labels = {item.topic: item.title for item in self.items} | (labels or {})
+        self.labels = {item.topic: item.title for item in self.items} | (topics.labels if topics else {})
+        self.related = topics.related if topics else {}
 
     @classmethod
     def open(cls, settings: Settings) -> QuizService:
@@ -100,8 +102,8 @@ class QuizService:
         if live is None:
             raise IndexMissing(settings.index_dir)
         folder = settings.index_dir / live
-        labels = generation_topics(folder, load_chunks(folder)).labels if (folder / TOPICS_FILE).exists() else None
-        return cls(LearnerStore(settings), load_bank(folder), labels)
+        topics = generation_topics(folder, load_chunks(folder)) if (folder / TOPICS_FILE).exists() else None
+        return cls(LearnerStore(settings), load_bank(folder), topics)
 
     def topics(self) -> list[str]:
         return sorted({item.topic for item in self.items})
@@ -217,7 +219,21 @@ class QuizService:
              "question": self.by_id[review["subject"]].question if review["subject"] in self.by_id else None}
             for review in self.store.reviews(learner, due_by=now)
         ]
-        return {"learner": learner, "topics": topics, "due": due}
+        return {"learner": learner, "topics": topics, "due": due, **self._guidance(learner, topics)}
+
+    def _guidance(self, learner: str, topics: list[dict]) -> dict:
+        """What to explore next (related, unmastered topics) and the level quizzes and questions
+        point to together (mastery.blend_level: one step at a time, never flip-flopping)."""
+        profile = self.store.profile(learner)
+        recent = self.store.attempts(learner, limit=1)
+        current = [recent[0]["topic"]] if recent else []
+        standing = {t["topic"]: t["mastery"] for t in topics}
+        practised = [t for t in topics if t["attempts"]]
+        mean = sum(t["mastery"] for t in practised) / len(practised) if practised else bkt.P_INIT
+        questions = [turn.question for turn in self.store.history(learner, limit=LEVEL_WINDOW)]
+        asked = infer_level(questions) if len(questions) >= 2 else None  # infer_level's own minimum
+        level = bkt.blend_level(profile.level, asked, mean, sum(t["attempts"] for t in practised))
+        return {"explore_next": bkt.explore_next(standing, self.related, current), "suggested_level": level}
 
 
 def _review(stored: tuple[int, float] | None) -> Review | None:
