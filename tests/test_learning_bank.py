@@ -14,7 +14,6 @@ from tutor.corpus import load_documents
 from tutor.learning.bank import (
     BANK_FILE,
     CONTRACT_KEYS,
-    ClozeGenerator,
     LLMGenerator,
     build_bank,
     load_bank,

@@ -20,7 +20,7 @@ def cli(args: list[str], settings: Settings, stdin: str | None = None) -> subpro
     """`tutor ARGS` from this checkout (not whatever `tutor` is installed)."""
     return subprocess.run(
         [sys.executable, "-c", "from tutor.cli import app; app()", *args],
-        cwd=ROOT, env=tutor_env(settings), input=stdin, capture_output=True, text=True, timeout=300,
+        cwd=ROOT, env=tutor_env(settings), input=stdin, capture_output=True, text=True, timeout=300, check=False,
     )
 
 

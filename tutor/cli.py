@@ -505,7 +505,13 @@ def quiz_build(
 ) -> None:
     """Build (or complete) the question bank of the live index; items of unchanged chunks are kept."""
     from tutor.index import IndexMissing, current_generation, load_chunks
-    from tutor.learning.bank import ClozeGenerator, LLMGenerator, build_bank, load_bank, save_bank
+    from tutor.learning.bank import (
+        ClozeGenerator,
+        LLMGenerator,
+        build_bank,
+        load_bank,
+        save_bank,
+    )
     from tutor.learning.service import generation_topics
 
     settings = get_settings()

@@ -76,7 +76,7 @@ class QuizItem:
 
 def make_item(chunk: Chunk, topic: str, question: str, answer: str, quote: str, distractors: Sequence[str], generator: str) -> QuizItem:
     """An item with a content-derived id; multiple choice when there are enough distractors."""
-    digest = hashlib.sha1("\x1f".join([chunk.chunk_id, question, answer]).encode()).hexdigest()[:16]
+    digest = hashlib.sha1(f"{chunk.chunk_id}\x1f{question}\x1f{answer}".encode()).hexdigest()[:16]
     choices: tuple[str, ...] = ()
     if len(distractors) >= CHOICES - 1:
         options = [answer, *distractors[: CHOICES - 1]]
@@ -471,7 +471,7 @@ def build_bank(
     for generator in generators:
         started = time.perf_counter()
         generator.prepare(chunks, topic_of)
-        done = {(item.chunk_id) for item in report.items if item.generator == generator.name}
+        done = {item.chunk_id for item in report.items if item.generator == generator.name}
         todo = [chunk for chunk in chunks if chunk.chunk_id in topic_of and chunk.chunk_id not in done]
         for n, chunk in enumerate(todo, 1):
             for item in generator.generate(chunk, topic_of[chunk.chunk_id]):

@@ -11,7 +11,7 @@ nearest in meaning (the live index's chunk vectors), the likeliest place to fill
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 
@@ -30,7 +30,7 @@ def parse_since(value: str | None) -> float:
         day = datetime.strptime(value, "%Y-%m-%d")
     except ValueError:
         raise ValueError(f"--since must be a date like 2026-01-31, not {value!r}") from None
-    return day.replace(tzinfo=timezone.utc).timestamp()
+    return day.replace(tzinfo=UTC).timestamp()
 
 
 def cluster(vectors: np.ndarray) -> list[int]:

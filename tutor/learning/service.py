@@ -122,8 +122,9 @@ class QuizService:
             return None
         tried = Counter(attempt["item_id"] for attempt in history)
         recent = {attempt["item_id"] for attempt in history[:RECENT_WINDOW]}
+        in_pool = {item.id for item in pool}
         for review in self.store.reviews(learner, due_by=now):
-            if review["kind"] == "item" and review["subject"] in {item.id for item in pool}:
+            if review["kind"] == "item" and review["subject"] in in_pool:
                 return self.by_id[review["subject"]]
             if review["kind"] == "topic" and (picked := self._pick(pool, review["subject"], tried, recent)):
                 return picked
