@@ -91,3 +91,13 @@ def test_report_gaps_json_clusters_without_learner_ids(indexed):
 def test_quiz_without_an_index_says_what_to_do(tmp_path):
     result = cli(["quiz", "bank", "--json"], make_settings(tmp_path))
     assert result.returncode == 1 and "tutor index" in result.stderr
+
+
+def test_quiz_bank_builds_a_missing_bank_first(indexed, built):
+    from tutor.index import current_generation
+
+    bank = indexed.index_dir / current_generation(indexed) / BANK_FILE
+    bank.unlink()
+    result = cli(["quiz", "bank", "--json"], indexed)
+    assert result.returncode == 0 and "building it" in result.stderr
+    assert bank.exists() and len(json.loads(result.stdout)) == built["items"]

@@ -483,10 +483,13 @@ def quiz_command(
 
 @quiz_app.command("bank")
 def quiz_bank(topic: TopicOption = None, as_json: JsonFlag = False) -> None:
-    """The live index's question bank (--json: the contract of DESIGN.md)."""
-    from tutor.learning.service import QuizService
+    """The live index's question bank (--json: the contract of DESIGN.md); built first if missing."""
+    from tutor.learning.service import QuizService, build_live_bank, live_bank_exists
 
     with friendly_errors():
+        if not live_bank_exists(get_settings()):
+            console.print("no question bank for the live index yet: building it (no LLM)…")
+            build_live_bank(get_settings())
         items = [item for item in QuizService.open(get_settings()).items if topic is None or item.topic == topic]
     if as_json:
         print_json([item.contract() for item in items])
@@ -504,33 +507,10 @@ def quiz_build(
     as_json: JsonFlag = False,
 ) -> None:
     """Build (or complete) the question bank of the live index; items of unchanged chunks are kept."""
-    from tutor.index import IndexMissing, current_generation, load_chunks
-    from tutor.learning.bank import (
-        ClozeGenerator,
-        LLMGenerator,
-        build_bank,
-        load_bank,
-        save_bank,
-    )
-    from tutor.learning.service import generation_topics
+    from tutor.learning.service import build_live_bank
 
-    settings = get_settings()
     with friendly_errors(), index_progress() as progress:
-        live = current_generation(settings)
-        if live is None:
-            raise IndexMissing(settings.index_dir)
-        folder = settings.index_dir / live
-        chunks = load_chunks(folder)
-        generators: list = [ClozeGenerator()]
-        if llm != "none":
-            from tutor.llm import make_chat_model
-
-            generators.append(LLMGenerator(make_chat_model(settings, llm, streaming=False), budget=llm_chunks))
-        report = build_bank(
-            chunks, generation_topics(folder, chunks).topic_of, load_bank(folder), generators, progress,
-            checkpoint=lambda items: save_bank(folder, items),
-        )
-        save_bank(folder, report.items)
+        report = build_live_bank(get_settings(), None if llm == "none" else llm, llm_chunks, progress)
     if as_json:
         print_json(report.summary())
     else:

@@ -17,7 +17,17 @@ from tutor.chunking import Chunk
 from tutor.config import Settings
 from tutor.learners import LEVEL_WINDOW, LearnerStore, QuizState
 from tutor.learning import mastery as bkt
-from tutor.learning.bank import QuizItem, load_bank
+from tutor.learning.bank import (
+    BANK_FILE,
+    BankReport,
+    ClozeGenerator,
+    LLMGenerator,
+    ProgressCallback,
+    QuizItem,
+    build_bank,
+    load_bank,
+    save_bank,
+)
 from tutor.learning.grading import grade
 from tutor.learning.review import Review, next_item_review, next_topic_review
 from tutor.topics import infer_level
@@ -54,6 +64,36 @@ def generation_topics(generation_dir: Path, chunks: list[Chunk]) -> TopicMap:
             topic_of[chunk.chunk_id] = documents[chunk.doc_id]
     labels = {topic["id"]: topic.get("label") or topic["id"] for topic in topics}
     return TopicMap(topic_of, labels, {topic["id"]: list(topic.get("related", [])) for topic in topics})
+
+
+def build_live_bank(
+    settings: Settings, llm: str | None = None, llm_chunks: int | None = None, progress: ProgressCallback | None = None
+) -> BankReport:
+    """Build or complete the live generation's bank in place (cloze, plus a chat model when `llm`
+    names one), saving after every chunk so an interrupted run resumes where it stopped."""
+    from tutor.index import IndexMissing, current_generation, load_chunks
+
+    live = current_generation(settings)
+    if live is None:
+        raise IndexMissing(settings.index_dir)
+    folder = settings.index_dir / live
+    chunks = load_chunks(folder)
+    generators: list = [ClozeGenerator()]
+    if llm:
+        from tutor.llm import make_chat_model
+
+        generators.append(LLMGenerator(make_chat_model(settings, llm, streaming=False), budget=llm_chunks))
+    topic_of = generation_topics(folder, chunks).topic_of
+    report = build_bank(chunks, topic_of, load_bank(folder), generators, progress, checkpoint=lambda items: save_bank(folder, items))
+    save_bank(folder, report.items)
+    return report
+
+
+def live_bank_exists(settings: Settings) -> bool:
+    from tutor.index import current_generation
+
+    live = current_generation(settings)
+    return live is not None and (settings.index_dir / live / BANK_FILE).exists()
 
 
 @dataclass
