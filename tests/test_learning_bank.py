@@ -160,18 +160,19 @@ def test_parse_reply_reads_json_wrapped_in_prose():
 
 
 @pytest.mark.slow
-def test_the_local_llm_generates_verified_items_on_a_few_chunks(tmp_path):
+def test_the_local_llm_generates_verified_items_and_resumes():
     from tutor.config import Settings
     from tutor.llm import make_chat_model
 
-    chunks = corpus_chunks(CORPUS)[:4]
+    chunks = corpus_chunks(CORPUS)[:2]
     model = make_chat_model(Settings(llm="local"), streaming=False)
     saved: list = []
     report = build_bank(chunks, per_document(chunks), generators=[LLMGenerator(model)], checkpoint=saved.append)
-    assert report.generated >= 3
+    assert report.generated >= 1  # the model replied with parseable JSON
     for item in report.items:
         assert item.generator == "llm" and item.quote in item.source_text
+        assert item.answer.casefold() in item.quote.casefold()
     totals: list[int] = []
-    build_bank(chunks[:3], per_document(chunks), previous=saved[0], generators=[LLMGenerator(model)],
+    build_bank(chunks, per_document(chunks), previous=saved[0], generators=[LLMGenerator(model, budget=0)],
                progress=lambda stage, done, total: totals.append(total))
-    assert totals[-1] == 3 - len({item.chunk_id for item in saved[0]})  # resumed: only chunks without an item
+    assert totals[-1] == 2 - len({item.chunk_id for item in saved[0]})  # resumed: only chunks without an item

@@ -348,7 +348,7 @@ class ClozeGenerator:
 
 # ---------------------------------------------------------------- the LLM generator
 
-LLM_PROMPT = """You write quiz questions for students. Read the passage and write ONE question that the passage answers.
+LLM_PROMPT = """You write quiz questions for students. Read the passage and write ONE question about a specific fact it states (a name, a number, a date, a place or what something does). Never ask what the passage is about.
 Reply with JSON only, in this form:
 {{"question": "…?", "answer": "a short phrase copied from the passage", "quote": "the full sentence of the passage that contains the answer, copied exactly", "distractors": ["wrong answer", "wrong answer", "wrong answer"]}}
 The distractors must be plausible but false, and must not appear in the passage.
