@@ -3,6 +3,7 @@ stores: picking, grading, mastery, reviews, progress, "I know this already", for
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from tutor.learners import LearnerStore, QuizState
 from tutor.learning import mastery
 from tutor.learning.bank import QuizItem, build_bank
 from tutor.learning.review import DAY_S, LADDER_DAYS
-from tutor.learning.service import QuizService, TopicMap
+from tutor.learning.service import QuizService, TopicMap, generation_topics
 
 from .conftest import CORPUS
 from .test_learners import query
@@ -189,3 +190,22 @@ def test_progress_suggests_related_unmastered_topics_and_a_level_from_quizzes(se
     assert progress["explore_next"][0] == far  # related to the last topic practised, not mastered
     assert first not in progress["explore_next"] and third not in progress["explore_next"]
     assert progress["suggested_level"] == "advanced"  # six right answers, no questions asked
+
+
+def test_generation_topics_reads_topics_json_or_falls_back_to_documents(tmp_path):
+    documents, _ = load_documents(CORPUS)
+    chunks = chunk_documents(documents, 200, 30)
+    fallback = generation_topics(tmp_path, chunks)
+    assert fallback.topic_of == {c.chunk_id: c.doc_id for c in chunks} and fallback.related == {}
+    first, second = chunks[0], next(c for c in chunks if c.doc_id != chunks[0].doc_id)
+    topics = [
+        {"id": "t-listed", "label": "Listed", "documents": [], "chunks": [first.chunk_id], "related": ["t-docs"]},
+        {"id": "t-docs", "label": "By document", "documents": [first.doc_id, second.doc_id], "chunks": 7, "related": []},
+    ]
+    (tmp_path / "topics.json").write_text(json.dumps(topics), encoding="utf-8")
+    mapped = generation_topics(tmp_path, chunks)
+    assert mapped.topic_of[first.chunk_id] == "t-listed"  # an explicit chunk list wins
+    assert mapped.topic_of[second.chunk_id] == "t-docs"
+    assert mapped.labels == {"t-listed": "Listed", "t-docs": "By document"}
+    assert mapped.related["t-listed"] == ["t-docs"]
+    assert not {c.chunk_id for c in chunks if c.doc_id not in (first.doc_id, second.doc_id)} & set(mapped.topic_of)
