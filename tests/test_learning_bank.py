@@ -19,6 +19,7 @@ from tutor.learning.bank import (
     load_bank,
     make_item,
     parse_reply,
+    refresh_bank,
     save_bank,
     verify,
 )
@@ -136,6 +137,16 @@ def test_save_and_load_round_trip(report, tmp_path):
     assert path == tmp_path / BANK_FILE
     assert load_bank(tmp_path) == report.items
     assert load_bank(tmp_path / "elsewhere") == []
+
+
+def test_refresh_bank_carries_items_from_the_previous_generation(report, chunks, tmp_path):
+    old, new = tmp_path / "g-old", tmp_path / "g-new"
+    old.mkdir()
+    new.mkdir()
+    save_bank(old, report.items[:5])
+    refreshed = refresh_bank(chunks, per_document(chunks), old, new)
+    assert refreshed.reused == 5 and load_bank(new) == refreshed.items
+    assert refresh_bank(chunks, per_document(chunks), None, new).reused == 0
 
 
 def test_verification_rejects_what_it_must(chunks):

@@ -509,3 +509,20 @@ def load_bank(generation_dir: Path) -> list[QuizItem]:
             return [QuizItem.from_dict(json.loads(line)) for line in handle if line.strip()]
     except FileNotFoundError:
         return []
+
+
+def refresh_bank(
+    chunks: Sequence[Chunk],
+    topic_of: dict[str, str],
+    old_dir: Path | None,
+    new_dir: Path,
+    generators: Sequence[Generator] = (),
+    progress: ProgressCallback | None = None,
+) -> BankReport:
+    """The index build's one call: the bank of `new_dir` from its chunks and topics, keeping the
+    items of `old_dir` (the previous generation) whose chunks are unchanged, saved after every
+    chunk so that an interrupted run resumes."""
+    previous = load_bank(old_dir) if old_dir else []
+    report = build_bank(chunks, topic_of, previous, generators, progress, checkpoint=lambda items: save_bank(new_dir, items))
+    save_bank(new_dir, report.items)
+    return report

@@ -24,9 +24,8 @@ from tutor.learning.bank import (
     LLMGenerator,
     ProgressCallback,
     QuizItem,
-    build_bank,
     load_bank,
-    save_bank,
+    refresh_bank,
 )
 from tutor.learning.grading import grade
 from tutor.learning.review import Review, next_item_review, next_topic_review
@@ -83,10 +82,7 @@ def build_live_bank(
         from tutor.llm import make_chat_model
 
         generators.append(LLMGenerator(make_chat_model(settings, llm, streaming=False), budget=llm_chunks))
-    topic_of = generation_topics(folder, chunks).topic_of
-    report = build_bank(chunks, topic_of, load_bank(folder), generators, progress, checkpoint=lambda items: save_bank(folder, items))
-    save_bank(folder, report.items)
-    return report
+    return refresh_bank(chunks, generation_topics(folder, chunks).topic_of, folder, folder, generators, progress)
 
 
 def live_bank_exists(settings: Settings) -> bool:
