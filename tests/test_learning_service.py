@@ -3,7 +3,6 @@ stores: picking, grading, mastery, reviews, progress, "I know this already", for
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
@@ -16,7 +15,8 @@ from tutor.learners import LearnerStore, QuizState
 from tutor.learning import mastery
 from tutor.learning.bank import QuizItem, build_bank
 from tutor.learning.review import DAY_S, LADDER_DAYS
-from tutor.learning.service import QuizService, TopicMap, generation_topics
+from tutor.learning.service import QuizService, chunk_topics
+from tutor.topics import Topic, TopicMap
 
 from .conftest import CORPUS
 from .test_learners import query
@@ -179,7 +179,7 @@ def test_a_quiz_round_trip_takes_well_under_200_ms(service):
 def test_progress_suggests_related_unmastered_topics_and_a_level_from_quizzes(settings, bank):
     topics = sorted({item.topic for item in bank})
     first, third, far = topics[0], topics[2], topics[-1]
-    related = TopicMap({}, {}, {third: [first, far]})  # far: last by name, first by relation
+    related = TopicMap((Topic(third, third, (), related=(first, far)),))  # far: last by name, first by relation
     service = QuizService(LearnerStore(settings), bank, related)
     now = NOW
     for topic in (first, third):
@@ -192,20 +192,17 @@ def test_progress_suggests_related_unmastered_topics_and_a_level_from_quizzes(se
     assert progress["suggested_level"] == "advanced"  # six right answers, no questions asked
 
 
-def test_generation_topics_reads_topics_json_or_falls_back_to_documents(tmp_path):
+def test_a_chunks_topic_is_its_documents_visible_topic(tmp_path):
     documents, _ = load_documents(CORPUS)
     chunks = chunk_documents(documents, 200, 30)
-    fallback = generation_topics(tmp_path, chunks)
-    assert fallback.topic_of == {c.chunk_id: c.doc_id for c in chunks} and fallback.related == {}
     first, second = chunks[0], next(c for c in chunks if c.doc_id != chunks[0].doc_id)
-    topics = [
-        {"id": "t-listed", "label": "Listed", "documents": [], "chunks": [first.chunk_id], "related": ["t-docs"]},
-        {"id": "t-docs", "label": "By document", "documents": [first.doc_id, second.doc_id], "chunks": 7, "related": []},
-    ]
-    (tmp_path / "topics.json").write_text(json.dumps(topics), encoding="utf-8")
-    mapped = generation_topics(tmp_path, chunks)
-    assert mapped.topic_of[first.chunk_id] == "t-listed"  # an explicit chunk list wins
-    assert mapped.topic_of[second.chunk_id] == "t-docs"
-    assert mapped.labels == {"t-listed": "Listed", "t-docs": "By document"}
-    assert mapped.related["t-listed"] == ["t-docs"]
-    assert not {c.chunk_id for c in chunks if c.doc_id not in (first.doc_id, second.doc_id)} & set(mapped.topic_of)
+    topic_map = TopicMap((
+        Topic("t-one", "One", (first.doc_id,), related=("t-two",)),
+        Topic("t-two", "Two", (second.doc_id,)),
+        Topic("t-hidden", "Hidden", tuple(d.id for d in documents if d.id not in (first.doc_id, second.doc_id)), hidden=True),
+    ))
+    mapped = chunk_topics(topic_map, chunks)
+    assert mapped[first.chunk_id] == "t-one" and mapped[second.chunk_id] == "t-two"
+    assert set(mapped) == {c.chunk_id for c in chunks if c.doc_id in (first.doc_id, second.doc_id)}  # hidden: no items
+    service = QuizService(LearnerStore(Settings(data_dir=tmp_path, database_url=None)), [], topic_map)
+    assert service.labels["t-one"] == "One" and service.related["t-one"] == ["t-two"]

@@ -694,14 +694,9 @@ TopicOption = Annotated[str | None, typer.Option("--topic", help="Only this topi
 
 def quiz_progress(store, learner_id: str) -> dict:
     """Mastery per topic and due reviews; topic labels come from the live bank when there is one."""
-    from tutor.index import IndexMissing
-    from tutor.learning.service import QuizService
+    from tutor.service.quizzes import Quizzes
 
-    try:
-        service = QuizService.open(get_settings())
-    except IndexMissing:
-        service = QuizService(store, [])
-    return service.progress(learner_id)
+    return Quizzes(get_settings(), store).progress(learner_id)
 
 
 def print_progress(progress: dict, out: Console) -> None:
@@ -728,15 +723,17 @@ def quiz_command(
         return
     from rich.markup import escape
 
-    from tutor.learning.service import QuizService
+    from tutor.learners import LearnerStore
+    from tutor.service.quizzes import Quizzes
 
     with friendly_errors():
-        service = QuizService.open(get_settings())
-        if not service.items:
+        settings = get_settings()
+        service = Quizzes(settings, LearnerStore(settings))
+        if not service.topics():
             raise ValueError("the live index has no question bank yet: run `tutor quiz build`")
         out = Console(highlight=False)
         while (item := service.next_item(learner, topic)) is not None:
-            out.print(f"\n[bold]{escape(service.labels.get(item.topic, item.topic))}[/bold]  {escape(item.question)}")
+            out.print(f"\n[bold]{escape(service.label(item.topic))}[/bold]  {escape(item.question)}")
             for letter, choice in zip("ABCDEFGH", item.choices):
                 out.print(f"  {letter}) {choice}", markup=False)
             try:
@@ -753,13 +750,12 @@ def quiz_command(
 @quiz_app.command("bank")
 def quiz_bank(topic: TopicOption = None, as_json: JsonFlag = False) -> None:
     """The live index's question bank (--json: the contract of DESIGN.md); built first if missing."""
-    from tutor.learning.service import QuizService, build_live_bank, live_bank_exists
+    from tutor.learners import LearnerStore
+    from tutor.service.quizzes import Quizzes
 
     with friendly_errors():
-        if not live_bank_exists(get_settings()):
-            console.print("no question bank for the live index yet: building it (no LLM)…")
-            build_live_bank(get_settings())
-        items = [item for item in QuizService.open(get_settings()).items if topic is None or item.topic == topic]
+        settings = get_settings()
+        items = Quizzes(settings, LearnerStore(settings)).bank(topic)
     if as_json:
         print_json([item.contract() for item in items])
         return
@@ -775,11 +771,14 @@ def quiz_build(
     llm_chunks: Annotated[int | None, typer.Option(help="Ask the chat model about at most N chunks this run (resumable).")] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Build (or complete) the question bank of the live index; items of unchanged chunks are kept."""
-    from tutor.learning.service import build_live_bank
+    """Complete the live index's question bank, e.g. with a chat model on demand (`tutor index`
+    builds every generation's bank already); items of unchanged chunks are kept."""
+    from tutor.learners import LearnerStore
+    from tutor.service.quizzes import Quizzes
 
     with friendly_errors(), index_progress() as progress:
-        report = build_live_bank(get_settings(), None if llm == "none" else llm, llm_chunks, progress)
+        settings = get_settings()
+        report = Quizzes(settings, LearnerStore(settings)).build(None if llm == "none" else llm, llm_chunks, progress)
     if as_json:
         print_json(report.summary())
     else:

@@ -101,6 +101,11 @@ class TopicMap:
     def label(self, topic_id: str) -> str:
         return self.by_id[topic_id].label if topic_id in self.by_id else topic_id
 
+    def owners(self) -> dict[str, str]:
+        """Document id -> the visible topic holding it: a chunk's topic is its document's, so
+        answers are filed and quiz items grouped the same way."""
+        return {doc: topic.id for topic in self.visible for doc in topic.documents}
+
 
 # ---------------------------------------------------------------- filing questions
 
@@ -108,7 +113,7 @@ class TopicMap:
 def topics_of_documents(topic_map: TopicMap, doc_ids: Iterable[str]) -> list[str]:
     """Topics of the documents an answer cites, most cited first (at most 3): a question is
     filed under what actually answered it, not under words it happens to contain."""
-    owner = {doc: topic.id for topic in topic_map.visible for doc in topic.documents}
+    owner = topic_map.owners()
     counts = Counter(owner[doc] for doc in doc_ids if doc in owner)
     order = {topic.id: i for i, topic in enumerate(topic_map.visible)}
     return sorted(counts, key=lambda tid: (-counts[tid], order[tid]))[:MAX_TAGS]

@@ -7,10 +7,10 @@ feedback are table look-ups and arithmetic (well under the 200 ms round-trip bud
 
 from __future__ import annotations
 
-import json
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from tutor.chunking import Chunk
@@ -29,60 +29,61 @@ from tutor.learning.bank import (
 )
 from tutor.learning.grading import grade
 from tutor.learning.review import Review, next_item_review, next_topic_review
-from tutor.topics import infer_level
+from tutor.topics import TopicMap, infer_level
 
-TOPICS_FILE = "topics.json"  # written by the indexer: [{"id", "label", "documents", "chunks", "related"}]
 RECENT_WINDOW = 10  # items seen this recently are picked again only when nothing else is left
 HISTORY_LIMIT = 500  # attempts read to prefer never-tried items
 CHECK_ITEMS = 3  # "I know this already": three right choices from scratch reach mastery (see mastery.py)
 
 
-@dataclass(frozen=True)
-class TopicMap:
-    """Which topic each chunk belongs to, the topics' labels and their related topics."""
-
-    topic_of: dict[str, str]
-    labels: dict[str, str]
-    related: dict[str, list[str]] = field(default_factory=dict)
+def chunk_topics(topic_map: TopicMap, chunks: Sequence[Chunk]) -> dict[str, str]:
+    """Chunk id -> topic id under the generation's topics.json (a chunk's topic is its document's;
+    chunks of hidden or unfiled documents get none, so no item is made for them)."""
+    owners = topic_map.owners()
+    return {chunk.chunk_id: owners[chunk.doc_id] for chunk in chunks if chunk.doc_id in owners}
 
 
-def generation_topics(generation_dir: Path, chunks: list[Chunk]) -> TopicMap:
-    """The generation's topics.json when the indexer wrote one, otherwise one topic per document."""
-    try:
-        topics = json.loads((generation_dir / TOPICS_FILE).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return TopicMap({c.chunk_id: c.doc_id for c in chunks}, {c.doc_id: c.title for c in chunks})
-    topic_of: dict[str, str] = {}
-    for topic in topics:
-        listed = topic.get("chunks")
-        if isinstance(listed, list):  # chunk ids, when the indexer lists them
-            topic_of.update({chunk_id: topic["id"] for chunk_id in listed if chunk_id not in topic_of})
-    documents = {doc: topic["id"] for topic in reversed(topics) for doc in topic.get("documents", [])}
-    for chunk in chunks:
-        if chunk.chunk_id not in topic_of and chunk.doc_id in documents:
-            topic_of[chunk.chunk_id] = documents[chunk.doc_id]
-    labels = {topic["id"]: topic.get("label") or topic["id"] for topic in topics}
-    return TopicMap(topic_of, labels, {topic["id"]: list(topic.get("related", [])) for topic in topics})
-
-
-def build_live_bank(
-    settings: Settings, llm: str | None = None, llm_chunks: int | None = None, progress: ProgressCallback | None = None
+def build_generation_bank(
+    settings: Settings,
+    folder: Path,
+    chunks: Sequence[Chunk],
+    topic_map: TopicMap,
+    previous: Path | None,
+    llm: str | None = None,
+    llm_chunks: int | None = None,
+    progress: ProgressCallback | None = None,
 ) -> BankReport:
-    """Build or complete the live generation's bank in place (cloze, plus a chat model when `llm`
-    names one), saving after every chunk so an interrupted run resumes where it stopped."""
-    from tutor.index import IndexMissing, current_generation, load_chunks
-
-    live = current_generation(settings)
-    if live is None:
-        raise IndexMissing(settings.index_dir)
-    folder = settings.index_dir / live
-    chunks = load_chunks(folder)
+    """The bank of the generation in `folder`: items of `previous` whose chunks are unchanged kept,
+    the no-LLM cloze generator always, a chat model too when `llm` names one (at most `llm_chunks`
+    calls). The index build and `tutor quiz build` both call this."""
     generators: list = [ClozeGenerator()]
     if llm:
         from tutor.llm import make_chat_model
 
         generators.append(LLMGenerator(make_chat_model(settings, llm, streaming=False), budget=llm_chunks))
-    return refresh_bank(chunks, generation_topics(folder, chunks).topic_of, folder, folder, generators, progress)
+    return refresh_bank(chunks, chunk_topics(topic_map, chunks), previous, folder, generators, progress)
+
+
+def live_folder(settings: Settings) -> Path:
+    """The live generation's folder (IndexMissing when nothing is indexed)."""
+    from tutor.index import IndexMissing, current_generation
+
+    live = current_generation(settings)
+    if live is None:
+        raise IndexMissing(settings.index_dir)
+    return settings.index_dir / live
+
+
+def build_live_bank(
+    settings: Settings, llm: str | None = None, llm_chunks: int | None = None, progress: ProgressCallback | None = None
+) -> BankReport:
+    """Complete the live generation's bank in place (e.g. with a chat model on demand), saving
+    after every chunk so an interrupted run resumes where it stopped."""
+    from tutor.index import load_chunks, load_topic_map
+
+    folder = live_folder(settings)
+    topic_map = load_topic_map(settings, folder.name)
+    return build_generation_bank(settings, folder, load_chunks(folder), topic_map, folder, llm, llm_chunks, progress)
 
 
 def live_bank_exists(settings: Settings) -> bool:
@@ -123,23 +124,20 @@ class QuizService:
     """Quizzes over a bank of items for learners in a store; callers pass `now` to control time."""
 
     def __init__(self, store: LearnerStore, items: list[QuizItem], topics: TopicMap | None = None) -> None:
+        topics = topics or TopicMap()
         self.store = store
         self.items = sorted(items, key=lambda item: item.id)
         self.by_id = {item.id: item for item in self.items}
-        self.labels = {item.topic: item.title for item in self.items} | (topics.labels if topics else {})
-        self.related = topics.related if topics else {}
+        self.labels = {item.topic: item.title for item in self.items} | {t.id: t.label for t in topics.topics}
+        self.related = {topic.id: list(topic.related) for topic in topics.topics}
 
     @classmethod
-    def open(cls, settings: Settings) -> QuizService:
-        """Over the live index generation's bank (IndexMissing when nothing is indexed)."""
-        from tutor.index import IndexMissing, current_generation, load_chunks
+    def open(cls, settings: Settings, store: LearnerStore | None = None) -> QuizService:
+        """Over the live index generation's bank and topics (IndexMissing when nothing is indexed)."""
+        from tutor.index import load_topic_map
 
-        live = current_generation(settings)
-        if live is None:
-            raise IndexMissing(settings.index_dir)
-        folder = settings.index_dir / live
-        topics = generation_topics(folder, load_chunks(folder)) if (folder / TOPICS_FILE).exists() else None
-        return cls(LearnerStore(settings), load_bank(folder), topics)
+        folder = live_folder(settings)
+        return cls(store or LearnerStore(settings), load_bank(folder), load_topic_map(settings, folder.name))
 
     def topics(self) -> list[str]:
         return sorted({item.topic for item in self.items})

@@ -24,6 +24,7 @@ from tutor.service.accounts import PasswordAccounts
 from tutor.service.admin import AdminService
 from tutor.service.events import AnswerEvent, Citation, Final, Reset, Token, TutorAnswer, clean_question
 from tutor.service.learner import ConversationThread, LearnerService, LearnerState
+from tutor.service.quizzes import Quizzes
 from tutor.service.search import SearchService
 
 STREAMED_NODES = {"generate", "fallback"}
@@ -37,6 +38,7 @@ class TutorService:
         self.llm_name = llm or settings.llm
         self.retriever = open_retriever(settings)
         self.learners = LearnerService(settings)
+        self.quizzes = Quizzes(settings, self.learners.store)
         self.admin = AdminService(settings, learners=self.learners, retriever=self.retriever, llm_name=self.llm_name)
         self.accounts = PasswordAccounts.from_settings(settings)
         self.searcher = SearchService(settings, self.retriever)
