@@ -755,7 +755,10 @@ def quiz_bank(topic: TopicOption = None, as_json: JsonFlag = False) -> None:
 
     with friendly_errors():
         settings = get_settings()
-        items = Quizzes(settings, LearnerStore(settings)).bank(topic)
+        quizzes = Quizzes(settings, LearnerStore(settings))
+        if not quizzes.has_bank():
+            console.print("no question bank for the live index yet: building it (no LLM)…")
+        items = quizzes.bank(topic)
     if as_json:
         print_json([item.contract() for item in items])
         return

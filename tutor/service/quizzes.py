@@ -43,10 +43,13 @@ class Quizzes:
                 self._loaded = (live, QuizService.open(self.settings, self.store))
             return self._loaded[1]
 
+    def has_bank(self) -> bool:
+        """Whether the live generation carries a bank (those indexed before banks existed do not)."""
+        return live_bank_exists(self.settings)
+
     def bank(self, topic: str | None = None) -> list[QuizItem]:
-        """The live bank's items (of `topic` only when given); a generation indexed before banks
-        existed gets its cloze bank first."""
-        if not live_bank_exists(self.settings):
+        """The live bank's items (of `topic` only when given), its cloze bank built first if missing."""
+        if not self.has_bank():
             self.build()
         return [item for item in self.service().items if topic is None or item.topic == topic]
 
@@ -63,6 +66,10 @@ class Quizzes:
         """(label, topic id) of every topic with items, by label: what a learner can be quizzed on."""
         service = self.service()
         return sorted((service.labels.get(topic, topic), topic) for topic in service.topics())
+
+    def item(self, item_id: str | None) -> QuizItem | None:
+        """An item of the live bank by id (None once a re-index dropped it)."""
+        return self.service().by_id.get(item_id) if item_id else None
 
     def label(self, topic: str) -> str:
         return self.service().labels.get(topic, topic)

@@ -18,11 +18,14 @@ from tutor.ui.chat import ChatPart
 from tutor.ui.conversations import ConversationsPart
 from tutor.ui.feedback import FeedbackPart
 from tutor.ui.learner_panel import LearnerPanelPart
+from tutor.ui.quiz import MasteryPart, QuizPart
 from tutor.ui.session import Part, Session, UserError
 from tutor.ui.signin import SignInPart
 from tutor.ui.texts import PageTexts
 
-PARTS: tuple[type, ...] = (ChatPart, FeedbackPart, SignInPart, LearnerPanelPart, ConversationsPart, AdminPart)
+PARTS: tuple[type, ...] = (
+    ChatPart, FeedbackPart, QuizPart, SignInPart, LearnerPanelPart, MasteryPart, ConversationsPart, AdminPart
+)
 
 
 class Page:
