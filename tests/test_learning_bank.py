@@ -60,7 +60,7 @@ def chunks(request, tmp_path_factory) -> list[Chunk]:
 
 
 def per_document(chunks: list[Chunk]) -> dict[str, str]:
-    """One topic per document: what the bank falls back to without topics.json."""
+    """One topic per document: any chunk -> topic map will do for the bank."""
     return {chunk.chunk_id: chunk.doc_id for chunk in chunks}
 
 

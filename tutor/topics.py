@@ -173,14 +173,24 @@ def _ranked_topics(topic_map: TopicMap, explored: dict[str, int], current: list[
 
 
 def suggest_next(
-    topic_map: TopicMap, explored: dict[str, int], current: list[str], asked: set[str], limit: int = 3
+    topic_map: TopicMap,
+    explored: dict[str, int],
+    current: list[str],
+    asked: set[str],
+    limit: int = 3,
+    mastered: Collection[str] = (),
 ) -> list[str]:
-    """Up to `limit` unasked questions, one per topic in ranked order before any topic gets a second."""
+    """Up to `limit` unasked questions, one per topic in ranked order before any topic gets a second.
+    Topics the learner has `mastered` (quizzes) are left out while others still have questions:
+    what to explore next is something not yet known."""
     explored = topic_map.current(explored)
     seen = {_key(question) for question in asked}
-    queues = [
-        [q for q in topic.suggestions if _key(q) not in seen] for topic in _ranked_topics(topic_map, explored, current)
+    ranked = [
+        (topic.id, [q for q in topic.suggestions if _key(q) not in seen])
+        for topic in _ranked_topics(topic_map, explored, current)
     ]
+    unmastered = [queue for topic_id, queue in ranked if topic_id not in mastered]
+    queues = unmastered if any(unmastered) else [queue for _, queue in ranked]
     picked = [question for round_ in zip_longest(*queues) for question in round_ if question is not None]
     return picked[: max(limit, 0)]
 

@@ -82,6 +82,12 @@ def is_mastered(p: float) -> bool:
     return p >= MASTERED
 
 
+def mastered_topics(standing: dict[str, dict], now: float) -> set[str]:
+    """Topics whose mastery, faded by time since practice, is still at MASTERED (`standing`: the
+    store's topic -> {"p_known", "updated", ...})."""
+    return {topic for topic, row in standing.items() if is_mastered(effective(row["p_known"], row["updated"], now))}
+
+
 def is_decaying(p_known: float, last_answer: float | None, now: float, params: BKT = BKT()) -> bool:
     """Mastered when last practised, below the threshold now: the topic is worth a review."""
     return is_mastered(p_known) and not is_mastered(effective(p_known, last_answer, now, params))
