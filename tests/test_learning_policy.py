@@ -191,3 +191,25 @@ def test_explore_next_prefers_related_unmastered_weakest_topics():
     assert mastery.explore_next(standing, related, current=["a"]) == ["d", "c", "e"]
     assert mastery.explore_next(standing, related, current=[], limit=2) == ["e", "d"]
     assert mastery.explore_next({"b": 0.99}, related, current=["a"]) == []
+
+
+def test_the_stored_level_moves_only_when_consecutive_questions_agree():
+    simple, expert = "What is it? Explain simply, I'm new.", "Trade-off versus the implementation, in depth?"
+    settle = mastery.settled_level
+    assert settle("intermediate", [simple, simple], (), mastery.P_INIT, 0, 20) == "intermediate"  # first evidence only
+    assert settle("intermediate", [simple, simple, simple], (), mastery.P_INIT, 0, 20) == "beginner"
+    level, seen = "intermediate", []
+    questions = [expert, simple]
+    for question in [expert, simple] * 6:  # the window's verdict alternates turn by turn
+        questions.append(question)
+        level = settle(level, questions, (), mastery.P_INIT, 0, 3)
+        seen.append(level)
+    assert set(seen) == {"intermediate"}
+
+
+def test_quiz_mastery_moves_the_stored_level_too():
+    rows = [{"p_known": 0.97, "attempts": 6, "updated": 0.0}, {"p_known": 0.96, "attempts": 4, "updated": 0.0}]
+    mean, attempts = mastery.quiz_standing(rows, now=0.0)
+    assert attempts == 10 and mean > 0.95
+    assert mastery.settled_level("intermediate", [], (), mean, attempts, 20) == "advanced"  # quizzes alone, sustained
+    assert mastery.quiz_standing([], now=0.0) == (mastery.P_INIT, 0)

@@ -23,7 +23,8 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from tutor.config import Settings
-from tutor.topics import DEFAULT_LEVEL, LEVELS, infer_level
+from tutor.learning.mastery import LEVEL_SUSTAIN, quiz_standing, settled_level
+from tutor.topics import DEFAULT_LEVEL, LEVELS
 
 MAX_ID_CHARS = 64
 LEARNER_ID = re.compile(r"[A-Za-z0-9._@ -]+")
@@ -426,16 +427,22 @@ class LearnerStore:
                     "THEN excluded.last_seen ELSE topic_visits.last_seen END",
                     (learner_id, topic, created),
                 )
-            self._reinfer_level(db, learner_id, technical_terms)
+            self._reinfer_level(db, learner_id, technical_terms, created)
         return Turn(turn_id, learner_id, question, answer, route, citations, topics, created, conversation)
 
     @staticmethod
-    def _reinfer_level(db: _Db, learner_id: str, technical_terms: Collection[str]) -> None:
+    def _reinfer_level(db: _Db, learner_id: str, technical_terms: Collection[str], now: float) -> None:
+        """The level from recent questions and quiz mastery together, moving only on sustained
+        evidence (tutor.learning.mastery.settled_level); a level the learner set stays."""
         rows = db.all(
             "SELECT question FROM turns WHERE learner_id = ? ORDER BY created DESC, id DESC LIMIT ?",
-            (learner_id, LEVEL_WINDOW),
+            (learner_id, LEVEL_WINDOW + LEVEL_SUSTAIN - 1),
         )
-        level = infer_level([row["question"] for row in reversed(rows)], technical_terms)
+        current = db.one("SELECT level FROM learners WHERE id = ?", (learner_id,))["level"]
+        standing = db.all("SELECT p_known, attempts, updated FROM topic_mastery WHERE learner_id = ?", (learner_id,))
+        mean, attempts = quiz_standing(standing, now)
+        questions = [row["question"] for row in reversed(rows)]
+        level = settled_level(current, questions, technical_terms, mean, attempts, LEVEL_WINDOW)
         db.run("UPDATE learners SET level = ? WHERE id = ? AND level_source = 'inferred'", (level, learner_id))
 
     def history(self, learner_id: str, limit: int = 20, conversation: str | None = None) -> list[Turn]:

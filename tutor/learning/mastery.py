@@ -22,9 +22,10 @@ reading progress twice gives the same number.
 from __future__ import annotations
 
 import math
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
-from tutor.topics import LEVELS
+from tutor.topics import LEVELS, infer_level
 
 P_INIT = 0.3
 P_LEARN = 0.1
@@ -98,6 +99,7 @@ def is_decaying(p_known: float, last_answer: float | None, now: float, params: B
 LEVEL_BOUNDS = (0.4, 0.8)  # mean mastery below 0.4: beginner; from 0.8: advanced
 HYSTERESIS = 0.1  # leaving a level takes crossing its bound by this much: no flip-flopping
 MIN_QUIZ_ATTEMPTS = 5  # fewer answers say too little to move a level
+LEVEL_SUSTAIN = 2  # consecutive questions whose evidence must agree before the stored level moves
 
 
 def quiz_level(current: str, mean_mastery: float) -> str:
@@ -129,6 +131,32 @@ def blend_level(current: str, question_level: str | None, mean_mastery: float, a
     mean = sum(ranks) / len(ranks)
     target = min(max(rank, math.floor(mean)), math.ceil(mean))
     return LEVELS[rank + max(-1, min(1, target - rank))]
+
+
+def quiz_standing(rows: Iterable[dict], now: float) -> tuple[float, int]:
+    """(mean effective mastery of the topics practised, answers in all): the quizzes' evidence of
+    a level. `rows` are the store's topic_mastery rows ({"p_known", "attempts", "updated"})."""
+    practised = [row for row in rows if row["attempts"]]
+    if not practised:
+        return P_INIT, 0
+    mean = sum(effective(row["p_known"], row["updated"], now) for row in practised) / len(practised)
+    return mean, sum(row["attempts"] for row in practised)
+
+
+def settled_level(
+    current: str, questions: list[str], terms: Collection[str], mean_mastery: float, attempts: int, window: int
+) -> str:
+    """The stored level after a new question: `blend_level` of the last `window` questions and the
+    quizzes, taken at this question and at the one before (`LEVEL_SUSTAIN` in all); the level moves
+    one step only when every one of them points the same way, so alternating evidence never flips it."""
+    indicated = []
+    for end in range(len(questions) - LEVEL_SUSTAIN + 1, len(questions) + 1):
+        asked = questions[: max(end, 0)][-window:]
+        question_level = infer_level(asked, terms) if len(asked) >= 2 else None  # infer_level's own minimum
+        indicated.append(LEVELS.index(blend_level(current, question_level, mean_mastery, attempts)))
+    rank = LEVELS.index(current)
+    directions = {(r > rank) - (r < rank) for r in indicated}
+    return LEVELS[rank + directions.pop()] if len(directions) == 1 else current
 
 
 def explore_next(standing: dict[str, float], related: dict[str, list[str]], current: list[str], limit: int = 3) -> list[str]:

@@ -254,21 +254,20 @@ class QuizService:
              "question": self.by_id[review["subject"]].question if review["subject"] in self.by_id else None}
             for review in self.store.reviews(learner, due_by=now)
         ]
-        return {"learner": learner, "topics": topics, "due": due, **self._guidance(learner, topics)}
+        return {"learner": learner, "topics": topics, "due": due, **self._guidance(learner, topics, standing, now)}
 
-    def _guidance(self, learner: str, topics: list[dict]) -> dict:
+    def _guidance(self, learner: str, topics: list[dict], standing: dict[str, dict], now: float) -> dict:
         """What to explore next (related, unmastered topics) and the level quizzes and questions
         point to together (mastery.blend_level: one step at a time, never flip-flopping)."""
         profile = self.store.profile(learner)
         recent = self.store.attempts(learner, limit=1)
         current = [recent[0]["topic"]] if recent else []
-        standing = {t["topic"]: t["mastery"] for t in topics}
-        practised = [t for t in topics if t["attempts"]]
-        mean = sum(t["mastery"] for t in practised) / len(practised) if practised else bkt.P_INIT
+        mean, attempts = bkt.quiz_standing(standing.values(), now)
         questions = [turn.question for turn in self.store.history(learner, limit=LEVEL_WINDOW)]
         asked = infer_level(questions) if len(questions) >= 2 else None  # infer_level's own minimum
-        level = bkt.blend_level(profile.level, asked, mean, sum(t["attempts"] for t in practised))
-        return {"explore_next": bkt.explore_next(standing, self.related, current), "suggested_level": level}
+        level = bkt.blend_level(profile.level, asked, mean, attempts)
+        shown = {t["topic"]: t["mastery"] for t in topics}
+        return {"explore_next": bkt.explore_next(shown, self.related, current), "suggested_level": level}
 
 
 def _review(stored: tuple[int, float] | None) -> Review | None:
