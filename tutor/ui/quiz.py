@@ -59,6 +59,7 @@ def feedback_markdown(feedback: Feedback) -> str:
 
 
 def question_markdown(item: QuizItem | None, label: str, checking: int) -> str:
+    """The item on screen under its topic (and how many of a check are left), or the end of the quiz."""
     if item is None:
         return "_No more questions here for now: well done._"
     check = f" · check, {checking} left" if checking else ""
