@@ -13,16 +13,17 @@ import sys
 import tempfile
 from pathlib import Path
 
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # this checkout's `tutor`, not whatever is installed
 
-from screenshot import ARGS, free_port  # noqa: E402
+from screenshot import ARGS, free_port
 
-from tutor.config import Settings  # noqa: E402
-from tutor.index import build_index  # noqa: E402
-from tutor.learning.service import QuizService  # noqa: E402
+from tutor.config import Settings
+from tutor.index import build_index
+from tutor.learning.service import QuizService
 
 QUESTION = "What does a machine learning engineer do?"
 
@@ -65,7 +66,7 @@ def main() -> None:
                 try:
                     page.goto(f"http://127.0.0.1:{port}/", wait_until="load")
                     break
-                except Exception:
+                except PlaywrightError:  # not listening yet
                     page.wait_for_timeout(1000)
             page.locator("#learner-name textarea, #learner-name input").first.fill("maria")
             page.get_by_role("button", name="Sign in").click()

@@ -8,7 +8,14 @@ from pathlib import Path
 import pytest
 
 from tutor.config import Settings
-from tutor.index import IndexMissing, build_index, current_generation, index_stats, load_chunks, load_topic_map
+from tutor.index import (
+    IndexMissing,
+    build_index,
+    current_generation,
+    index_stats,
+    load_chunks,
+    load_topic_map,
+)
 from tutor.learning.bank import load_bank
 from tutor.retrieval import open_retriever
 
