@@ -1,4 +1,4 @@
-"""`make bench`: python -m benchmarks [retrieval] [speed] [cli] [agent] [--agent-questions N] [--llm local|extractive]."""
+"""`make bench`: python -m benchmarks [retrieval] [speed] [cli] [agent] [quiz] [--agent-questions N] [--llm local|extractive] [--quiz-llm-chunks N]."""
 
 from __future__ import annotations
 
@@ -7,20 +7,21 @@ import json
 import time
 from pathlib import Path
 
-from benchmarks import agent_bench, cli_bench, retrieval_bench, speed_bench
+from benchmarks import agent_bench, cli_bench, quiz_bench, retrieval_bench, speed_bench
 
 RESULTS = Path(__file__).parent / "results"
-SUITES = ("retrieval", "speed", "cli", "agent")
+SUITES = ("retrieval", "speed", "cli", "agent", "quiz")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("suites", nargs="*", help="retrieval, speed, cli, agent (default: all four)")
+    parser.add_argument("suites", nargs="*", help="retrieval, speed, cli, agent, quiz (default: all)")
     parser.add_argument("--agent-questions", type=int, default=None,
                         help="Per corpus, run the agent suite on N test questions shared evenly between kinds (default: all).")
     parser.add_argument("--llm", choices=("local", "extractive"), default="local",
                         help="The agent's backend; `extractive` is cheap and skips the naive RAG (it needs an LLM).")
     parser.add_argument("--synthetic-chunks", type=int, default=100_000)
+    parser.add_argument("--quiz-llm-chunks", type=int, default=3, help="Chunks the local LLM writes questions for (0: cloze only).")
     args = parser.parse_args()
     args.suites = args.suites or list(SUITES)
     if unknown := set(args.suites) - set(SUITES):
@@ -35,6 +36,8 @@ def main() -> None:
         report["cli"] = cli_bench.run()
     if "agent" in args.suites:
         report["agent"] = agent_bench.run(args.agent_questions, args.llm)
+    if "quiz" in args.suites:
+        report["quiz"] = quiz_bench.run(args.quiz_llm_chunks)
     path = RESULTS / f"bench-{time.strftime('%Y%m%dT%H%M%S')}.json"
     path.write_text(json.dumps(report, indent=2), encoding="utf-8")
     print(f"\nfull report: {path}")

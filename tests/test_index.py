@@ -8,7 +8,15 @@ from pathlib import Path
 import pytest
 
 from tutor.config import Settings
-from tutor.index import IndexMissing, build_index, current_generation, index_stats
+from tutor.index import (
+    IndexMissing,
+    build_index,
+    current_generation,
+    index_stats,
+    load_chunks,
+    load_topic_map,
+)
+from tutor.learning.bank import load_bank
 from tutor.retrieval import open_retriever
 
 from .conftest import make_settings, run_tutor
@@ -36,10 +44,25 @@ def test_build_then_noop_then_incremental(settings: Settings) -> None:
     assert update.updated == ["the-value-of-hackathons"] and update.removed == ["e-book-ai-agents-in-education"]
     assert 0 < update.embedded <= 3, "only the edited section's chunks are embedded again"
     assert update.generation != first.generation
+    old_bank, new_bank = (load_bank(settings.index_dir / g) for g in (first.generation, update.generation))
+    kept = {item.id for item in new_bank if item.generator == "cloze"} & {item.id for item in old_bank}
+    assert len(new_bank) == update.quiz_items and len(kept) >= len(new_bank) * 0.9, "unchanged chunks keep their items"
 
     hits = open_retriever(settings).search("What exactly is a hackathon?", k=10)
     assert any(h.chunk.section.startswith("What Exactly Is a Hackathon?") for h in hits[:3])
     assert all(h.chunk.doc_id != "e-book-ai-agents-in-education" for h in hits)
+
+
+def test_every_generation_carries_a_verified_bank_over_its_topics(indexed_settings: Settings) -> None:
+    folder = indexed_settings.index_dir / current_generation(indexed_settings)
+    chunks = {chunk.chunk_id: chunk for chunk in load_chunks(folder)}
+    owners = load_topic_map(indexed_settings, folder.name).owners()
+    bank = load_bank(folder)
+    per_topic = {topic: sum(item.topic == topic for item in bank) for topic in set(owners.values())}
+    assert per_topic and min(per_topic.values()) >= 3, per_topic
+    for item in bank:
+        assert item.quote in chunks[item.chunk_id].text and item.source_text == chunks[item.chunk_id].text
+        assert item.topic == owners[chunks[item.chunk_id].doc_id]  # the topics.json id of its document
 
 
 def test_changed_chunker_settings_force_a_full_rebuild(settings: Settings) -> None:

@@ -103,10 +103,15 @@ def test_level_is_inferred_from_questions(store):
     ask(store, "alice", "What is a hackathon? I'm new here.")
     assert store.profile("alice").level == "intermediate"  # one question is not enough
     ask(store, "alice", "Can you explain it in simple words?")
+    assert store.profile("alice").level == "intermediate"  # one question's evidence is not a sustained change
+    ask(store, "alice", "What is MLOps? Explain simply, I'm new.")
     assert store.profile("alice").level == "beginner"
     terms = {"mlops", "inference", "governance"}  # the content's own technical vocabulary (from its topics)
-    for question in ["How do MLOps pipelines cut inference costs?", "How does governance fit MLOps?"] * 3:
+    seen = []
+    for question in ["How do MLOps pipelines cut inference costs?", "How does governance fit MLOps?"] * 4:
         store.record_turn("alice", question, "answer", "answer", [], [], technical_terms=terms)
+        seen.append(store.profile("alice").level)
+    assert list(dict.fromkeys(seen)) == ["beginner", "intermediate", "advanced"]  # one step at a time, on sustained evidence
     profile = store.profile("alice")
     assert (profile.level, profile.level_source) == ("advanced", "inferred")
 
@@ -293,7 +298,7 @@ def test_a_failure_mid_transaction_rolls_everything_back(store, settings, monkey
     ask(store, "alice", "kept", topics=["events"])
     before = row_counts(settings)
 
-    def explode(db, learner_id, technical_terms):
+    def explode(db, learner_id, technical_terms, now):
         raise RuntimeError("disk on fire")
 
     monkeypatch.setattr(LearnerStore, "_reinfer_level", staticmethod(explode))

@@ -57,6 +57,13 @@ def test_suggestions_prefer_least_explored_topics_and_respect_the_limit() -> Non
     assert suggest_next(MAP, {}, [], set(), limit=0) == []
 
 
+def test_suggestions_leave_out_mastered_topics_while_others_remain() -> None:
+    picked = suggest_next(MAP, {}, ["workshops"], set(), limit=3, mastered={"training"})
+    assert picked == ["How do I host a workshop?", "What is live coding?", "What does a workshop cost?"]  # no training
+    everything = {"workshops", "training", "teaching"}
+    assert suggest_next(MAP, {}, ["workshops"], set(), mastered=everything) == suggest_next(MAP, {}, ["workshops"], set())
+
+
 def test_old_topic_ids_in_a_learners_record_count_as_explored() -> None:
     assert suggest_next(MAP, {"older": 9, "training": 9}, [], set(), limit=1) == ["What is live coding?"]
 

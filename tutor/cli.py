@@ -449,7 +449,9 @@ def learner_show(learner_id: str, as_json: JsonFlag = False) -> None:
         learners = learner_service()
         profile = learners.profile(learner_id)
         turns = learners.history(learner_id, limit=20)
+        progress = quiz_progress(learners.store, learner_id)
     payload = {**profile.__dict__, "history": [{"question": t.question, "route": t.route, "topics": t.topics} for t in turns]}
+    payload |= {"mastery": progress["topics"], "due": progress["due"]}
     if as_json:
         print_json(payload)
         return
@@ -459,6 +461,7 @@ def learner_show(learner_id: str, as_json: JsonFlag = False) -> None:
         out.print(f"  {topic}: {info['count']}")
     for turn in turns:
         out.print(f"  - {turn.question}", highlight=False)
+    print_progress(progress, out)
 
 
 @learner_app.command("level")
@@ -677,6 +680,146 @@ def model_prepare() -> None:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from None
     console.print(f"model ready: {path}")
+
+
+# ---------------------------------------------------------------- quizzes, progress, review (tutor/learning)
+
+quiz_app = typer.Typer(
+    help="Check understanding: one question at a time, graded at once, mastery and review tracked.",
+    invoke_without_command=True,
+)
+app.add_typer(quiz_app, name="quiz")
+TopicOption = Annotated[str | None, typer.Option("--topic", help="Only this topic id.")]
+
+
+def quiz_progress(store, learner_id: str) -> dict:
+    """Mastery per topic and due reviews; topic labels come from the live bank when there is one."""
+    from tutor.service.quizzes import Quizzes
+
+    return Quizzes(get_settings(), store).progress(learner_id)
+
+
+def print_progress(progress: dict, out: Console) -> None:
+    practised = [t for t in progress["topics"] if t["attempts"]]
+    if practised:
+        out.print("[bold]mastery[/bold] (quizzes)")
+    for t in practised:
+        state = "mastered" if t["mastered"] else "decaying" if t["decaying"] else ""
+        out.print(f"  {t['label']}: {t['mastery']:.0%} ({t['correct']}/{t['attempts']} right) {state}", highlight=False)
+    if progress["due"]:
+        out.print(f"[bold]due for review[/bold]: {len(progress['due'])}")
+    for review in progress["due"]:
+        out.print(f"  {review['kind']} {review['question'] or review['label']}", highlight=False)
+
+
+@quiz_app.callback()
+def quiz_command(
+    ctx: typer.Context,
+    learner: Annotated[str, typer.Option("--learner", help="Learner id: attempts and mastery are recorded for it.")] = "guest",
+    topic: TopicOption = None,
+) -> None:
+    """Interactive quiz: answer with the choice's letter or text, or type a short answer; /quit to stop."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from rich.markup import escape
+
+    from tutor.learners import LearnerStore
+    from tutor.service.quizzes import Quizzes
+
+    with friendly_errors():
+        settings = get_settings()
+        service = Quizzes(settings, LearnerStore(settings))
+        if not service.topics():
+            raise ValueError("the live index has no question bank yet: run `tutor quiz build`")
+        out = Console(highlight=False)
+        while (item := service.next_item(learner, topic)) is not None:
+            out.print(f"\n[bold]{escape(service.label(item.topic))}[/bold]  {escape(item.question)}")
+            for letter, choice in zip("ABCDEFGH", item.choices):
+                out.print(f"  {letter}) {choice}", markup=False)
+            try:
+                response = Console().input("[bold green]answer>[/bold green] ").strip()
+            except EOFError:
+                break
+            if response in ("/quit", "/exit"):
+                break
+            feedback = service.answer(learner, item.id, response)
+            out.print(("[green]" if feedback.correct else "[red]") + "●[/] " + escape(feedback.message))
+            out.print(f"[dim]mastery of this topic {feedback.mastery_before:.0%} → {feedback.mastery:.0%}[/dim]")
+
+
+@quiz_app.command("bank")
+def quiz_bank(topic: TopicOption = None, as_json: JsonFlag = False) -> None:
+    """The live index's question bank (--json: the contract of DESIGN.md); built first if missing."""
+    from tutor.learners import LearnerStore
+    from tutor.service.quizzes import Quizzes
+
+    with friendly_errors():
+        settings = get_settings()
+        quizzes = Quizzes(settings, LearnerStore(settings))
+        if not quizzes.has_bank():
+            console.print("no question bank for the live index yet: building it (no LLM)…")
+        items = quizzes.bank(topic)
+    if as_json:
+        print_json([item.contract() for item in items])
+        return
+    table = Table("id", "topic", "kind", "question", "answer")
+    for item in items:
+        table.add_row(item.id, item.topic, item.kind, item.question, item.answer)
+    Console().print(table)
+
+
+@quiz_app.command("build")
+def quiz_build(
+    llm: Annotated[str, typer.Option("--llm", help="Also ask a chat model (local, openai) for questions; none: cloze only.")] = "none",
+    llm_chunks: Annotated[int | None, typer.Option(help="Ask the chat model about at most N chunks this run (resumable).")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Complete the live index's question bank, e.g. with a chat model on demand (`tutor index`
+    builds every generation's bank already); items of unchanged chunks are kept."""
+    from tutor.learners import LearnerStore
+    from tutor.service.quizzes import Quizzes
+
+    with friendly_errors(), index_progress() as progress:
+        settings = get_settings()
+        report = Quizzes(settings, LearnerStore(settings)).build(None if llm == "none" else llm, llm_chunks, progress)
+    if as_json:
+        print_json(report.summary())
+    else:
+        facts = report.summary()
+        console.print(
+            f"{facts['items']} items ({facts['reused']} kept, {facts['kept']} new of {facts['generated']} generated) "
+            f"over {len(facts['topics'])} topics"
+        )
+
+
+# ---------------------------------------------------------------- content gaps
+
+report_app = typer.Typer(help="Reports for advisors (learners stay anonymous).", no_args_is_help=True)
+app.add_typer(report_app, name="report")
+
+
+@report_app.command("gaps")
+def report_gaps(
+    since: Annotated[str | None, typer.Option("--since", help="Only turns from this date on (YYYY-MM-DD).")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Declined questions, answers without support and thumbs-down, clustered by meaning."""
+    from tutor.learning.gaps import gap_report, parse_since
+
+    with friendly_errors():
+        clusters = gap_report(get_settings(), parse_since(since))
+    if as_json:
+        print_json(clusters)
+        return
+    out = Console(highlight=False)
+    for cluster in clusters:
+        out.print(f"[bold]{cluster['size']}[/bold] × {', '.join(sorted(cluster['reasons']))}")
+        for example in cluster["examples"]:
+            out.print(f"   - {example}", markup=False)
+        if cluster["nearest_documents"]:
+            out.print(f"   [dim]nearest: {', '.join(d['title'] for d in cluster['nearest_documents'])}[/dim]")
+    if not clusters:
+        out.print("no declined, unsupported or disliked answers")
 
 
 if __name__ == "__main__":

@@ -96,6 +96,10 @@ class Settings(BaseSettings):
     signin_address_lockout_after: int = 50
     signin_lockout_s: float = 900.0
 
+    # Quizzes (tutor/learning): seconds added to the clock that schedules reviews, so a test or
+    # a demo sees tomorrow's reviews fall due today. Leave at 0 in production.
+    clock_offset_s: float = 0.0
+
     @property
     def index_pointer(self) -> Path:
         """File naming the live index generation (flipped atomically on re-index)."""

@@ -75,6 +75,7 @@ class IndexSummary:
     rebuilt: bool = False
     swapped: bool = False
     topics: int = 0
+    quiz_items: int = 0
     seconds: float = 0.0
     problems: list[Problem] = field(default_factory=list)
 
@@ -90,6 +91,7 @@ class IndexSummary:
             "rebuilt": self.rebuilt,
             "swapped": self.swapped,
             "topics": self.topics,
+            "quiz_items": self.quiz_items,
             "seconds": round(self.seconds, 3),
             "problems": [{"file": str(p.path), "error": p.message} for p in self.problems],
         }
@@ -345,7 +347,9 @@ def build_index(settings: Settings, rebuild: bool = False, progress: ProgressCal
             "topic_edits": edits,
         }
         write_generation(settings, generation, chunks, vectors, manifest, progress)
-        summary.topics = write_topics(settings, generation, live, documents, chunks, vectors, progress, regroup=rebuild)
+        topic_map = write_topics(settings, generation, live, documents, chunks, vectors, progress, regroup=rebuild)
+        summary.topics = len(topic_map.topics)
+        summary.quiz_items = write_bank(settings, generation, live, chunks, topic_map, progress)
         flip_pointer(settings, generation)
         remove_stale_generations(settings, keep={generation, live or generation})
         summary.generation, summary.chunks, summary.swapped = generation, len(chunks), True
@@ -378,15 +382,10 @@ def write_topics(
     vectors: np.ndarray,
     progress: ProgressCallback | None,
     regroup: bool = False,
-) -> int:
+) -> TopicMap:
     """Derive the new generation's topics and their checked suggestions (before it goes live,
-    so the page never shows a topic or a question the live index can't back); returns the count."""
-    from tutor.suggestions import (
-        CACHE_FILE,
-        ModelQuestions,
-        add_suggestions,
-        agent_checker,
-    )
+    so the page never shows a topic or a question the live index can't back)."""
+    from tutor.suggestions import CACHE_FILE, ModelQuestions, add_suggestions, agent_checker
     from tutor.topic_build import derive_topics, load_edits
 
     profile = load_profile(settings.corpus_dir)
@@ -402,7 +401,27 @@ def write_topics(
     topic_map = add_suggestions(topic_map, documents, chunks, vectors, checker, model_questions, progress)
     folder = settings.index_dir / generation
     (folder / TOPICS_FILE).write_text(json.dumps(topic_map.to_dict(), indent=1, ensure_ascii=False), encoding="utf-8")
-    return len(topic_map.topics)
+    return topic_map
+
+
+def write_bank(
+    settings: Settings,
+    generation: str,
+    live: str | None,
+    chunks: list[Chunk],
+    topic_map: TopicMap,
+    progress: ProgressCallback | None,
+) -> int:
+    """The new generation's question bank, before it goes live, so every generation carries one
+    over its own topics: the live generation's items of unchanged chunks kept, cloze items made
+    for the rest. Model-written items are added on demand (`tutor quiz build --llm local`): asking
+    the 1.5B model about every chunk takes minutes and few of its items pass verification, so
+    indexing does not wait for it. Returns the item count."""
+    from tutor.learning.service import build_generation_bank
+
+    previous = settings.index_dir / live if live else None
+    report = build_generation_bank(settings, settings.index_dir / generation, chunks, topic_map, previous, None, progress=progress)
+    return len(report.items)
 
 
 def index_stats(settings: Settings) -> dict:

@@ -23,7 +23,8 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from tutor.config import Settings
-from tutor.topics import DEFAULT_LEVEL, LEVELS, infer_level
+from tutor.learning.mastery import LEVEL_SUSTAIN, quiz_standing, settled_level
+from tutor.topics import DEFAULT_LEVEL, LEVELS
 
 MAX_ID_CHARS = 64
 LEARNER_ID = re.compile(r"[A-Za-z0-9._@ -]+")
@@ -333,6 +334,32 @@ class LearnerStore:
             target TEXT NOT NULL,
             outcome TEXT NOT NULL,
             address TEXT NOT NULL)""",
+        # quizzes (tutor/learning): every attempt, BKT mastery per topic, the review schedule
+        """CREATE TABLE IF NOT EXISTS quiz_attempts (
+            id {identity},
+            learner_id TEXT NOT NULL REFERENCES learners (id),
+            item_id TEXT NOT NULL,
+            topic TEXT NOT NULL,
+            response TEXT NOT NULL,
+            correct INTEGER NOT NULL CHECK (correct IN (0, 1)),
+            created DOUBLE PRECISION NOT NULL)""",
+        "CREATE INDEX IF NOT EXISTS quiz_attempts_by_learner ON quiz_attempts (learner_id, created)",
+        """CREATE TABLE IF NOT EXISTS topic_mastery (
+            learner_id TEXT NOT NULL REFERENCES learners (id),
+            topic TEXT NOT NULL,
+            p_known DOUBLE PRECISION NOT NULL,
+            attempts INTEGER NOT NULL,
+            correct INTEGER NOT NULL,
+            updated DOUBLE PRECISION NOT NULL,
+            PRIMARY KEY (learner_id, topic))""",
+        """CREATE TABLE IF NOT EXISTS reviews (
+            learner_id TEXT NOT NULL REFERENCES learners (id),
+            kind TEXT NOT NULL CHECK (kind IN ('item', 'topic')),
+            subject TEXT NOT NULL,
+            topic TEXT NOT NULL,
+            step INTEGER NOT NULL,
+            due DOUBLE PRECISION NOT NULL,
+            PRIMARY KEY (learner_id, kind, subject))""",
     )
 
     def __init__(self, settings: Settings) -> None:
@@ -400,16 +427,22 @@ class LearnerStore:
                     "THEN excluded.last_seen ELSE topic_visits.last_seen END",
                     (learner_id, topic, created),
                 )
-            self._reinfer_level(db, learner_id, technical_terms)
+            self._reinfer_level(db, learner_id, technical_terms, created)
         return Turn(turn_id, learner_id, question, answer, route, citations, topics, created, conversation)
 
     @staticmethod
-    def _reinfer_level(db: _Db, learner_id: str, technical_terms: Collection[str]) -> None:
+    def _reinfer_level(db: _Db, learner_id: str, technical_terms: Collection[str], now: float) -> None:
+        """The level from recent questions and quiz mastery together, moving only on sustained
+        evidence (tutor.learning.mastery.settled_level); a level the learner set stays."""
         rows = db.all(
             "SELECT question FROM turns WHERE learner_id = ? ORDER BY created DESC, id DESC LIMIT ?",
-            (learner_id, LEVEL_WINDOW),
+            (learner_id, LEVEL_WINDOW + LEVEL_SUSTAIN - 1),
         )
-        level = infer_level([row["question"] for row in reversed(rows)], technical_terms)
+        current = db.one("SELECT level FROM learners WHERE id = ?", (learner_id,))["level"]
+        standing = db.all("SELECT p_known, attempts, updated FROM topic_mastery WHERE learner_id = ?", (learner_id,))
+        mean, attempts = quiz_standing(standing, now)
+        questions = [row["question"] for row in reversed(rows)]
+        level = settled_level(current, questions, technical_terms, mean, attempts, LEVEL_WINDOW)
         db.run("UPDATE learners SET level = ? WHERE id = ? AND level_source = 'inferred'", (level, learner_id))
 
     def history(self, learner_id: str, limit: int = 20, conversation: str | None = None) -> list[Turn]:
@@ -527,13 +560,15 @@ class LearnerStore:
                 db.run(statement, (learner_id,))
                 for statement in (
                     "DELETE FROM sessions WHERE account = ?",
+                    "DELETE FROM reviews WHERE learner_id = ?",
+                    "DELETE FROM topic_mastery WHERE learner_id = ?",
+                    "DELETE FROM quiz_attempts WHERE learner_id = ?",
                     "DELETE FROM feedback WHERE learner_id = ?",
                     "DELETE FROM topic_visits WHERE learner_id = ?",
                     "DELETE FROM turns WHERE learner_id = ?",
                     "DELETE FROM learners WHERE id = ?",
                 )
             )
-
 
     # ------------------------------------------------------------ accounts and sessions
 
@@ -653,6 +688,138 @@ class LearnerStore:
                 "SELECT at, actor, action, target, outcome, address FROM audit_log ORDER BY at DESC, id DESC LIMIT ?",
                 (max(int(limit), 0),),
             )
+
+
+    # ------------------------------------------------------------ quizzes (tutor/learning)
+
+    def record_attempt(
+        self, learner_id: str, item_id: str, topic: str, response: str, correct: bool, now: float, update: QuizUpdate
+    ) -> QuizState:
+        """Store an attempt and apply `update` (the policy) to the topic's mastery and reviews,
+        read and written in one transaction with the rows locked; returns the new state."""
+        learner_id = validate_learner_id(learner_id)
+        item_id, topic, response = _clean(item_id), _clean(topic), _clean(response)
+        with self._transaction(write=True) as db:
+            self._ensure_learner(db, learner_id, now)
+            db.run(
+                "INSERT INTO quiz_attempts (learner_id, item_id, topic, response, correct, created) VALUES (?, ?, ?, ?, ?, ?)",
+                (learner_id, item_id, topic, response, int(correct), now),
+            )
+            before = self._quiz_state(db, learner_id, item_id, topic)
+            after = update(before)
+            db.run(
+                "INSERT INTO topic_mastery (learner_id, topic, p_known, attempts, correct, updated) VALUES (?, ?, ?, 1, ?, ?) "
+                "ON CONFLICT (learner_id, topic) DO UPDATE SET p_known = excluded.p_known, "
+                "attempts = topic_mastery.attempts + 1, correct = topic_mastery.correct + excluded.correct, "
+                "updated = excluded.updated",
+                (learner_id, topic, after.p_known, int(correct), now),
+            )
+            for kind, subject, schedule in (("item", item_id, after.item_review), ("topic", topic, after.topic_review)):
+                self._set_review(db, learner_id, kind, subject, topic, schedule)
+            return self._quiz_state(db, learner_id, item_id, topic)
+
+    def _quiz_state(self, db: _Db, learner_id: str, item_id: str, topic: str) -> QuizState:
+        row = db.one(
+            "SELECT p_known, attempts, correct, updated FROM topic_mastery WHERE learner_id = ? AND topic = ?{for_update}",
+            (learner_id, topic),
+        )
+        reviews = {
+            r["kind"]: (r["step"], r["due"])
+            for r in db.all(
+                "SELECT kind, step, due FROM reviews WHERE learner_id = ? AND "
+                "((kind = 'item' AND subject = ?) OR (kind = 'topic' AND subject = ?)){for_update}",
+                (learner_id, item_id, topic),
+            )
+        }
+        return QuizState(
+            p_known=None if row is None else row["p_known"],
+            attempts=0 if row is None else row["attempts"],
+            correct=0 if row is None else row["correct"],
+            updated=None if row is None else row["updated"],
+            item_review=reviews.get("item"),
+            topic_review=reviews.get("topic"),
+        )
+
+    @staticmethod
+    def _set_review(db: _Db, learner_id: str, kind: str, subject: str, topic: str, schedule: tuple[int, float] | None) -> None:
+        if schedule is None:
+            db.run("DELETE FROM reviews WHERE learner_id = ? AND kind = ? AND subject = ?", (learner_id, kind, subject))
+            return
+        db.run(
+            "INSERT INTO reviews (learner_id, kind, subject, topic, step, due) VALUES (?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (learner_id, kind, subject) DO UPDATE SET topic = excluded.topic, step = excluded.step, "
+            "due = excluded.due",
+            (learner_id, kind, subject, topic, schedule[0], schedule[1]),
+        )
+
+    def mastery(self, learner_id: str) -> dict[str, dict]:
+        """Topic -> {"p_known", "attempts", "correct", "updated"} for every topic the learner was quizzed on."""
+        learner_id = validate_learner_id(learner_id)
+        with self._transaction() as db:
+            rows = db.all(
+                "SELECT topic, p_known, attempts, correct, updated FROM topic_mastery WHERE learner_id = ? ORDER BY topic",
+                (learner_id,),
+            )
+        return {row.pop("topic"): row for row in rows}
+
+    def reviews(self, learner_id: str, due_by: float | None = None) -> list[dict]:
+        """The learner's scheduled reviews ({"kind", "subject", "topic", "step", "due"}), soonest first;
+        only those due by `due_by` when given."""
+        learner_id = validate_learner_id(learner_id)
+        with self._transaction() as db:
+            return db.all(
+                "SELECT kind, subject, topic, step, due FROM reviews WHERE learner_id = ? AND due <= ? "
+                "ORDER BY due, kind, subject",
+                (learner_id, float("inf") if due_by is None else due_by),
+            )
+
+    def attempts(self, learner_id: str, limit: int = 50) -> list[dict]:
+        """The learner's last `limit` quiz attempts, newest first."""
+        learner_id = validate_learner_id(learner_id)
+        with self._transaction() as db:
+            rows = db.all(
+                "SELECT id, item_id, topic, response, correct, created FROM quiz_attempts WHERE learner_id = ? "
+                "ORDER BY created DESC, id DESC LIMIT ?",
+                (learner_id, max(int(limit), 0)),
+            )
+        return [{**row, "correct": bool(row["correct"])} for row in rows]
+
+    def gap_turns(self, since: float = 0.0) -> list[dict]:
+        """Turns that point at gaps in the content, for advisors, with no learner id: declined
+        (route refuse), answered without a single citation, or rated down. Oldest first."""
+        with self._transaction() as db:
+            rows = db.all(
+                "SELECT t.question, t.route, t.citations, t.created, f.rating FROM turns t "
+                "LEFT JOIN feedback f ON f.turn_id = t.id WHERE t.created >= ? AND "
+                "(t.route = 'refuse' OR (t.route = 'answer' AND t.citations = '[]') OR f.rating = -1) "
+                "ORDER BY t.created, t.id",
+                (since,),
+            )
+        return [
+            {
+                "question": row["question"],
+                "reason": "declined" if row["route"] == "refuse" else "thumbs-down" if row["rating"] == -1 else "unsupported",
+                "created": row["created"],
+            }
+            for row in rows
+        ]
+
+
+@dataclass(frozen=True)
+class QuizState:
+    """A learner's standing on one topic and item, as the quiz policy reads and rewrites it.
+
+    `p_known` is None before the first attempt on the topic; reviews are (step, due) or None."""
+
+    p_known: float | None
+    attempts: int
+    correct: int
+    updated: float | None
+    item_review: tuple[int, float] | None
+    topic_review: tuple[int, float] | None
+
+
+QuizUpdate = Callable[[QuizState], QuizState]  # the policy: state before -> state after
 
 
 def _turn(row: dict) -> Turn:

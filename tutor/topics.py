@@ -103,6 +103,11 @@ class TopicMap:
     def label(self, topic_id: str) -> str:
         return self.by_id[topic_id].label if topic_id in self.by_id else topic_id
 
+    def owners(self) -> dict[str, str]:
+        """Document id -> the visible topic holding it: a chunk's topic is its document's, so
+        answers are filed and quiz items grouped the same way."""
+        return {doc: topic.id for topic in self.visible for doc in topic.documents}
+
 
 # ---------------------------------------------------------------- filing questions
 
@@ -110,7 +115,7 @@ class TopicMap:
 def topics_of_documents(topic_map: TopicMap, doc_ids: Iterable[str]) -> list[str]:
     """Topics of the documents an answer cites, most cited first (at most 3): a question is
     filed under what actually answered it, not under words it happens to contain."""
-    owner = {doc: topic.id for topic in topic_map.visible for doc in topic.documents}
+    owner = topic_map.owners()
     counts = Counter(owner[doc] for doc in doc_ids if doc in owner)
     order = {topic.id: i for i, topic in enumerate(topic_map.visible)}
     return sorted(counts, key=lambda tid: (-counts[tid], order[tid]))[:MAX_TAGS]
@@ -170,14 +175,24 @@ def _ranked_topics(topic_map: TopicMap, explored: dict[str, int], current: list[
 
 
 def suggest_next(
-    topic_map: TopicMap, explored: dict[str, int], current: list[str], asked: set[str], limit: int = 3
+    topic_map: TopicMap,
+    explored: dict[str, int],
+    current: list[str],
+    asked: set[str],
+    limit: int = 3,
+    mastered: Collection[str] = (),
 ) -> list[str]:
-    """Up to `limit` unasked questions, one per topic in ranked order before any topic gets a second."""
+    """Up to `limit` unasked questions, one per topic in ranked order before any topic gets a second.
+    Topics the learner has `mastered` (quizzes) are left out while others still have questions:
+    what to explore next is something not yet known."""
     explored = topic_map.current(explored)
     seen = {_key(question) for question in asked}
-    queues = [
-        [q for q in topic.suggestions if _key(q) not in seen] for topic in _ranked_topics(topic_map, explored, current)
+    ranked = [
+        (topic.id, [q for q in topic.suggestions if _key(q) not in seen])
+        for topic in _ranked_topics(topic_map, explored, current)
     ]
+    unmastered = [queue for topic_id, queue in ranked if topic_id not in mastered]
+    queues = unmastered if any(unmastered) else [queue for _, queue in ranked]
     picked = [question for round_ in zip_longest(*queues) for question in round_ if question is not None]
     return picked[: max(limit, 0)]
 

@@ -1,8 +1,9 @@
 """The service layer: what the CLI and the web page both call, and all they call.
 
-- `TutorService` (answering; carries `.learners`, `.admin`, `.accounts`) streams typed
+- `TutorService` (answering; carries `.learners`, `.quizzes`, `.admin`, `.accounts`) streams typed
   `AnswerEvent`s: `Token`, `Reset`, then one `Final` with the `TutorAnswer`;
 - `LearnerService`: learner views, conversations, level, feedback, forgetting;
+- `Quizzes`: quiz items, grading, mastery and reviews over the live generation's bank;
 - `AdminService`: import, re-index with progress, statistics, health;
 - `accounts`: `tutor.accounts.AccountService` over the same store, and `admin_action`,
   the audited gate of every admin action.

@@ -32,6 +32,7 @@ from tutor.service.events import (
     clean_question,
 )
 from tutor.service.learner import ConversationThread, LearnerService, LearnerState
+from tutor.service.quizzes import Quizzes
 from tutor.service.search import SearchService
 
 STREAMED_NODES = {"generate", "fallback"}
@@ -45,6 +46,7 @@ class TutorService:
         self.llm_name = llm or settings.llm
         self.retriever = open_retriever(settings)
         self.learners = LearnerService(settings)
+        self.quizzes = Quizzes(settings, self.learners.store)
         self.admin = AdminService(settings, learners=self.learners, retriever=self.retriever, llm_name=self.llm_name)
         self.accounts = account_service(self.learners.store, settings)
         self.searcher = SearchService(settings, self.retriever)

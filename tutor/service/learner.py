@@ -18,6 +18,7 @@ from tutor.learners import (
     Turn,
     validate_learner_id,
 )
+from tutor.learning.mastery import mastered_topics
 from tutor.service import pedagogy
 from tutor.service.events import Citation, TutorAnswer
 
@@ -58,6 +59,7 @@ class LearnerState:
     profile: LearnerProfile | None
     turns: list[Turn]  # the most recent turns, oldest first
     pedagogy: pedagogy.Pedagogy
+    mastered: frozenset[str] = frozenset()  # topics mastered in quizzes: not suggested while others remain
 
     @property
     def level(self) -> str:
@@ -78,7 +80,7 @@ class LearnerState:
         return recent[-FOLLOW_UP_TURNS:]
 
     def suggestions(self, current: list[str] = (), also_asked: set[str] = frozenset()) -> list[str]:
-        return self.pedagogy.next_questions(self.explored, list(current), self.asked | set(also_asked))
+        return self.pedagogy.next_questions(self.explored, list(current), self.asked | set(also_asked), self.mastered)
 
     def hint(self, current: list[str] = ()) -> str | None:
         return self.pedagogy.hint(self.explored, list(current))
@@ -110,6 +112,7 @@ class LearnerService:
     """Everything about learners that the faces show or change."""
 
     def __init__(self, settings: Settings) -> None:
+        self.settings = settings
         self.store = LearnerStore(settings)
         self.pedagogy = pedagogy.Pedagogy(settings)
 
@@ -120,7 +123,9 @@ class LearnerService:
         if not learner:
             return LearnerState(None, None, [], self.pedagogy)
         turns = self.store.history(learner, limit=ASKED_WINDOW)
-        return LearnerState(learner, self.store.profile(learner), turns, self.pedagogy)
+        now = time.time() + self.settings.clock_offset_s  # the quizzes' clock (tutor.service.quizzes)
+        mastered = frozenset(mastered_topics(self.store.mastery(learner), now))
+        return LearnerState(learner, self.store.profile(learner), turns, self.pedagogy, mastered)
 
     def view(self, learner: str | None, answer: TutorAnswer | None = None) -> LearnerView:
         """The panel after sign-in, or after `answer` (whose suggestions and hint it shows)."""

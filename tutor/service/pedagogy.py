@@ -8,7 +8,7 @@ generation, so a new article's topic and suggestions appear without a restart.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from tutor.config import Settings
 from tutor.topics import (
@@ -66,9 +66,12 @@ class Pedagogy:
         ranked = sorted(counts.items(), key=lambda item: (-item[1], topic_map.label(item[0])))
         return [(topic_map.label(topic_id), count) for topic_id, count in ranked]
 
-    def next_questions(self, explored: dict[str, int], current: list[str], asked: set[str]) -> list[str]:
-        """Checked questions of related and least-explored topics, never one already asked."""
-        return suggest_next(self.topic_map(), explored, current, asked)
+    def next_questions(
+        self, explored: dict[str, int], current: list[str], asked: set[str], mastered: Collection[str] = ()
+    ) -> list[str]:
+        """Checked questions of related and least-explored topics, never one already asked, and
+        none of a topic the learner has mastered while other topics remain."""
+        return suggest_next(self.topic_map(), explored, current, asked, mastered=mastered)
 
     def hint(self, explored: dict[str, int], current: list[str]) -> str | None:
         """A nudge for a returning learner (None for a newcomer)."""

@@ -208,6 +208,8 @@ class ChatPart:
                 session.turn_ids[index] = final.turn_id
         if final.suggestions:
             session.suggestions = final.suggestions
+        if final.topics:
+            session.last_topic = final.topics[0]
         if final.notice:
             gr.Warning(final.notice)
         view = page.service.learners.view(final.learner, answer=final)

@@ -19,6 +19,7 @@ from tutor.ui.chat import ChatPart
 from tutor.ui.conversations import ConversationsPart
 from tutor.ui.feedback import FeedbackPart
 from tutor.ui.learner_panel import LearnerPanelPart
+from tutor.ui.quiz import MasteryPart, QuizPart
 from tutor.ui.session import Part, Session, UserError
 from tutor.ui.signin import SignInPart
 from tutor.ui.texts import PageTexts
@@ -26,7 +27,9 @@ from tutor.ui.texts import PageTexts
 SIGN_IN_FIRST = "Please sign in first: your name and password, then Enter."
 SESSION_ENDED = "Your session has ended. Please sign in again."
 
-PARTS: tuple[type, ...] = (ChatPart, FeedbackPart, SignInPart, LearnerPanelPart, ConversationsPart, AdminPart)
+PARTS: tuple[type, ...] = (
+    ChatPart, FeedbackPart, QuizPart, SignInPart, LearnerPanelPart, MasteryPart, ConversationsPart, AdminPart
+)
 
 
 class Page:

@@ -21,6 +21,17 @@ FRIENDLY_ERROR = "Sorry, something went wrong on our side. Please try again in a
 
 
 @dataclass
+class QuizRun:
+    """The quiz a tab is taking: whose, on which topic, the item on screen, the check's rest."""
+
+    learner: str | None = None
+    topic: str | None = None  # None: due reviews, then the weakest topic
+    item: str | None = None  # the item shown, answered next
+    queue: list[str] = field(default_factory=list)  # "I know this already": the check's remaining items
+    feedback: str = ""  # the verdict on the previous answer, as shown
+
+
+@dataclass
 class Session:
     """What one browser tab (or API client) holds on the server; never sent by the client."""
 
@@ -35,6 +46,8 @@ class Session:
     stopped: bool = False  # the student pressed Stop
     suggestions: list[str] = field(default_factory=list)
     admin: bool = False  # shows the Admin tab; every admin action still checks `token`
+    last_topic: str | None = None  # the last answer's first topic: what a quiz starts on
+    quiz: QuizRun = field(default_factory=QuizRun)
 
     def start_conversation(self, thread: ConversationThread | None = None) -> None:
         """Show a conversation from its start (a new one unless `thread` is given)."""
