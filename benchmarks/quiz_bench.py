@@ -36,9 +36,12 @@ def bank_rows(chunks, topic_of, llm_chunks: int) -> tuple[list[list], object]:
 
 
 def row(name: str, report, generator: str, chunks: int) -> list:
+    """Seconds per item include loading the model, as a build pays it; rejections by reason."""
     made = sum(1 for item in report.items if item.generator == generator)
     seconds = report.seconds.get(generator, 0.0)
-    return [name, chunks, made, f"{report.kept_share:.0%}", f"{seconds / max(made, 1) * 1000:.1f}", len(report.per_topic())]
+    per_item = f"{seconds / made * 1000:.1f}" if made else f"n/a ({seconds:.0f} s, none kept)"
+    rejected = ", ".join(f"{reason}: {n}" for reason, n in report.rejected.items()) or "-"
+    return [name, chunks, report.generated, made, f"{report.kept_share:.0%}", per_item, len(report.per_topic()), rejected]
 
 
 def round_trips(items) -> list[float]:
@@ -60,7 +63,11 @@ def run(llm_chunks: int = 3) -> dict:
     chunks = chunk_documents(documents, settings.chunk_tokens, settings.chunk_overlap_tokens)
     topic_of = {chunk.chunk_id: chunk.doc_id for chunk in chunks}  # one topic per document
     rows, cloze = bank_rows(chunks, topic_of, llm_chunks)
-    print_table("question bank", ["generator", "chunks", "items", "kept after verification", "ms per item", "topics"], rows)
+    print_table(
+        "question bank",
+        ["generator", "chunks", "generated", "kept", "kept after verification", "ms per kept item", "topics", "rejected"],
+        rows,
+    )
     per_topic = cloze.per_topic()
     latencies = round_trips(cloze.items)
     p50, p95 = percentile(latencies, 50), percentile(latencies, 95)
@@ -71,6 +78,6 @@ def run(llm_chunks: int = 3) -> dict:
     )
     return {
         "bank": cloze.summary(),
-        "generators": [dict(zip(["generator", "chunks", "items", "kept", "ms_per_item", "topics"], r)) for r in rows],
+        "generators": [dict(zip(["generator", "chunks", "generated", "kept", "kept_share", "ms_per_item", "topics", "rejected"], r)) for r in rows],
         "round_trip_ms": {"p50": round(p50, 2), "p95": round(p95, 2), "rounds": ROUNDS},
     }

@@ -153,14 +153,19 @@ def test_verification_rejects_what_it_must(chunks):
     chunk = next(c for c in chunks if len(c.text) > 300)
     sentence = chunk.text.split(".")[0]
     word = next(w for w in sentence.split() if len(w) > 4 and w.isalpha())
-    good = make_item(chunk, "t", "Which word?", word, sentence, [], "test")
-    assert verify(good, chunk, set()) is None
-    assert verify(good, chunk, {normalise("Which word?")}) == "duplicate question"
-    assert verify(make_item(chunk, "t", "Which word?", word, sentence + " invented", [], "test"), chunk, set()) == "quote not verbatim in the chunk"
-    assert verify(make_item(chunk, "t", "Which word?", "zebra", sentence, [], "test"), chunk, set()) == "answer not in the quote"
-    assert verify(make_item(chunk, "t", f"Is it {word}?", word, sentence, [], "test"), chunk, set()) == "question gives the answer away"
+    question = "Fill in: " + sentence.replace(word, "_____", 1)
+
+    def item(question=question, answer=word, quote=sentence, distractors=()):
+        return make_item(chunk, "t", question, answer, quote, list(distractors), "test")
+
+    assert verify(item(), chunk, set()) is None
+    assert verify(item(), chunk, {normalise(question)}) == "duplicate question"
+    assert verify(item(quote=sentence + " invented"), chunk, set()) == "quote not verbatim in the chunk"
+    assert verify(item(answer="zebra"), chunk, set()) == "answer not in the quote"
+    assert verify(item(question=f"Is it {word}?"), chunk, set()) == "question gives the answer away"
+    assert verify(item(question="Which zebra painted the moon purple in Antarctica?"), chunk, set()) == "question not answerable from the chunk"
     stated = list(dict.fromkeys(w.lower() for w in chunk.text.split() if w.isalpha() and len(w) > 4 and w.lower() != word.lower()))[:3]
-    assert verify(make_item(chunk, "t", "Which word?", word, sentence, stated, "test"), chunk, set()) == "a distractor is stated in the chunk"
+    assert verify(item(distractors=stated), chunk, set()) == "a distractor is stated in the chunk"
 
 
 def test_parse_reply_reads_json_wrapped_in_prose():

@@ -9,7 +9,8 @@ Two generators share one verification step:
 Every item carries the verbatim span of its chunk that answers it (`quote`) and that chunk's
 text (`source_text`). `verify` keeps an item only when the quote is found verbatim in the
 chunk, the answer is in the quote, the question does not give the answer away, the choices
-are distinct with no distractor stated in the chunk, and the question is not a duplicate.
+are distinct with no distractor stated in the chunk, most of the question's words are the
+chunk's (so it is answerable from that chunk alone), and the question is not a duplicate.
 
 Chunk ids are derived from content, so an item whose chunk id is still indexed is still true:
 a rebuild keeps it (re-labelled with the chunk's current topic) and only new chunks get items.
@@ -40,6 +41,7 @@ CHOICES = 4  # the answer and three distractors
 MAX_ITEMS_PER_CHUNK = 3
 MIN_WORDS, MAX_WORDS = 7, 45  # a key sentence says one complete thing, and fits on a screen
 BLANK = "_____"
+MIN_GROUNDING = 0.5  # share of a question's content words its chunk (with title) must contain
 ProgressCallback = Callable[[str, int, int], None]  # (stage, done, total), as in tutor.index
 
 
@@ -123,6 +125,9 @@ def verify(item: QuizItem, chunk: Chunk, seen: set[str]) -> str | None:
         return "answer not in the quote"
     if _mentions(item.question.replace(BLANK, " "), item.answer):
         return "question gives the answer away"
+    asked = stems(item.question)
+    if not asked or len(asked & stems(chunk.embed_text)) < MIN_GROUNDING * len(asked):
+        return "question not answerable from the chunk"
     if item.choices:
         if len(set(map(normalise, item.choices))) != len(item.choices) or item.choices.count(item.answer) != 1:
             return "choices not distinct or answer not among them"
@@ -262,6 +267,7 @@ class Generator(Protocol):
     """What build_bank needs from a generator: a name, a look at all chunks, items per chunk."""
 
     name: str
+    failures: Counter  # candidates lost before verification, by reason
 
     def prepare(self, chunks: Sequence[Chunk], topic_of: dict[str, str]) -> None: ...
 
@@ -281,6 +287,7 @@ class ClozeGenerator:
     rare_share: float = 0.05
     min_per_topic: int = 3
     name: str = "cloze"
+    failures: Counter = field(default_factory=Counter)  # none: every blank becomes a candidate
     _pools: dict[str, dict[tuple[str, str], Counter]] = field(default_factory=dict, repr=False)
     _rare: set[str] = field(default_factory=set, repr=False)
     _vocabulary: set[str] = field(default_factory=set, repr=False)
@@ -362,16 +369,15 @@ JSON_OBJECT = re.compile(r"\{.*\}", re.DOTALL)
 class LLMGenerator:
     """One question per chunk from a LangChain chat model; the shared verification filters it.
 
-    `min_overlap`: share of the question's content words that the chunk must contain, so the
-    question is answerable from that chunk alone rather than from general knowledge.
     `budget`: at most this many model calls per build (the rest wait for the next, resumed run).
+    `failures` counts replies that were not the JSON asked for (build_bank reports them).
     """
 
     model: object  # a langchain BaseChatModel (tutor.llm.make_chat_model)
-    min_overlap: float = 0.5
     budget: int | None = None
     name: str = "llm"
     calls: int = 0
+    failures: Counter = field(default_factory=Counter)
 
     def prepare(self, chunks: Sequence[Chunk], topic_of: dict[str, str]) -> None:
         """Nothing to collect: each chunk is asked about on its own."""
@@ -385,11 +391,9 @@ class LLMGenerator:
         reply = self.model.invoke([HumanMessage(LLM_PROMPT.format(title=chunk.title, text=chunk.text))])
         parsed = parse_reply(str(reply.content))
         if parsed is None:
+            self.failures["reply not the JSON asked for"] += 1
             return []
         question, answer, quote, distractors = parsed
-        question_stems = stems(question)
-        if not question_stems or len(question_stems & stems(chunk.embed_text)) < self.min_overlap * len(question_stems):
-            return []
         return [make_item(chunk, topic, question, answer, quote, distractors, self.name)]
 
 
@@ -488,6 +492,8 @@ def build_bank(
             if progress:
                 progress(f"quiz ({generator.name})", n, len(todo))
         report.seconds[generator.name] = time.perf_counter() - started
+        report.generated += sum(generator.failures.values())
+        report.rejected.update(generator.failures)
     return report
 
 
