@@ -167,8 +167,8 @@ def test_student_journey(page, app: AppServer) -> None:
     page.locator("#learner-password input").wait_for()
     assert page.get_by_text(f"Signed in as {learner}").count() == 0 and user_messages(page) == []
     sign_in_as(page, app, learner)
-    page.wait_for_function("document.querySelectorAll('#chat [data-testid=\"user\"]').length >= 3")
-    assert user_messages(page) == [ML_QUESTION, suggested, "<script>alert(1)</script>"]
+    page.wait_for_function("document.querySelectorAll('#chat [data-testid=\"user\"]').length >= 5")
+    assert user_messages(page) == [ML_QUESTION, suggested, "What is the capital of Peru?", offered, "<script>alert(1)</script>"]
 
     # Forget me: confirm, then everything is gone and the page is reset.
     page.get_by_role("button", name="Forget me").click()
