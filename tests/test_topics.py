@@ -87,3 +87,4 @@ def test_level_instructions_exist_for_every_level() -> None:
     assert all(level_instruction(level) for level in LEVELS)
     with pytest.raises(ValueError, match="unknown level"):
         level_instruction("expert")
+

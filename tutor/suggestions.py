@@ -28,6 +28,10 @@ MAX_HEADING_WORDS = 8
 DEFINITION = re.compile(r"^((?:An?|The)\s+)?([A-Za-z][\w'’-]*(?:\s+[\w'’-]+){0,4}?)\s+(?:is|are)\s+(?:an?|the)\s+\w")
 QUESTION_LINE = re.compile(r"^\s*(?:[-*•]|\d+[.)])?\s*(.{12,160}\?)\s*$")
 MARKDOWN_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+POINTS_BACK = re.compile(
+    r"\b(?:this|these|it|its|they|the (?:passage|text|article|document|author|course|programme|program|event))\b(?![-\w])",
+    re.IGNORECASE,
+)
 CACHE_FILE = "suggestion-cache.json"
 Progress = Callable[[str, int, int], None]
 Checker = Callable[[str], set[str]]  # question -> ids of the documents its answer cites
@@ -83,8 +87,10 @@ def content_candidates(topic: Topic, documents: dict[str, Document], sections: d
 
 
 def parse_questions(reply: str) -> list[str]:
-    """The question lines of a model's reply."""
-    return [m.group(1).strip() for line in reply.splitlines() if (m := QUESTION_LINE.match(line))]
+    """The question lines of a model's reply that make sense on their own: a small model often
+    writes "What is the purpose of the course?", which names no course."""
+    found = [m.group(1).strip() for line in reply.splitlines() if (m := QUESTION_LINE.match(line))]
+    return [q for q in found if not POINTS_BACK.search(q)]
 
 
 class ModelQuestions:
