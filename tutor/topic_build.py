@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -147,11 +148,19 @@ def distinctive_terms(group_texts: list[str], limit: int, ignore: frozenset[str]
     return result
 
 
-def label_from(terms: list[str], fallback: str) -> str:
-    """A short readable label from a group's most distinctive heading words."""
+def label_from(terms: list[str], fallback: str, text: str = "") -> str:
+    """A short readable label from a group's most distinctive heading words, each written the
+    way its headings mostly write it ("msc" -> "MSc", "oxford" -> "Oxford")."""
     if not terms:
         return fallback
-    return " & ".join(terms[:LABEL_TERMS]).capitalize()
+    label = " & ".join(" ".join(as_written(word, text) for word in term.split()) for term in terms[:LABEL_TERMS])
+    return label[:1].upper() + label[1:]
+
+
+def as_written(word: str, text: str) -> str:
+    """The most frequent spelling of `word` in `text`, capitals included (the word itself if absent)."""
+    spellings = Counter(re.findall(rf"(?<![\w-]){re.escape(word)}(?![\w-])", text, flags=re.IGNORECASE))
+    return spellings.most_common(1)[0][0] if spellings else word
 
 
 def headings_text(indices: list[int], documents: list[Document], sections: dict[str, set[str]]) -> str:
@@ -283,7 +292,7 @@ def fresh_groups(documents: list[Document], doc_vectors: np.ndarray, sections: d
     result = []
     for group, label_terms in zip(groups, labels):
         tag = documents[group[0]].topics[0] if documents[group[0]].topics else None
-        label = tag or label_from(label_terms, documents[group[0]].title)
+        label = tag or label_from(label_terms, documents[group[0]].title, headings_text(group, documents, sections))
         result.append((Topic(slugify(label), label, ()), group))
     return result
 
