@@ -19,6 +19,7 @@ from pathlib import Path
 
 from tutor.chunking import Chunk
 from tutor.corpus import Document
+from tutor.text import as_written
 from tutor.topics import Topic, TopicMap
 
 PER_TOPIC = 4
@@ -38,13 +39,6 @@ Checker = Callable[[str], set[str]]  # question -> ids of the documents its answ
 
 
 # ---------------------------------------------------------------- candidates without a model
-
-
-def as_written(heading: str, text: str) -> str:
-    """A Title Case heading in running text: a word goes lower case where the text itself
-    writes it so (names and acronyms keep their capitals)."""
-    written = set(re.findall(r"\b[a-z][\w'’-]*", text))
-    return " ".join(w.lower() if w.istitle() and w.lower() in written else w for w in heading.split())
 
 
 def heading_questions(document: Document, sections: Iterable[str]) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 STOPWORDS = frozenset(
     """a about above after again against all also am an and any are as at be because been before
@@ -49,3 +50,16 @@ def stems(text: str) -> set[str]:
 def split_sentences(text: str) -> list[str]:
     """Sentences of a paragraph (a full stop, then a capital or a digit)."""
     return [s.strip() for s in SENTENCE_END.split(text.strip()) if s.strip()]
+
+
+def as_written(phrase: str, text: str) -> str:
+    """`phrase` with each word spelled the way `text` mostly spells it, capitals included
+    ("msc" -> "MSc", "Machine" -> "machine"); a word `text` lacks stays as it is."""
+    return " ".join(_most_written(word, text) for word in phrase.split())
+
+
+def _most_written(word: str, text: str) -> str:
+    """The most frequent spelling; on a tie the lower-case one (a capital at a sentence's start
+    is not how a word is written)."""
+    spellings = Counter(re.findall(rf"(?<![\w-]){re.escape(word)}(?![\w-])", text, flags=re.IGNORECASE))
+    return max(spellings, key=lambda s: (spellings[s], s.islower())) if spellings else word

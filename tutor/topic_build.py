@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -22,6 +21,7 @@ import yaml
 
 from tutor.chunking import Chunk
 from tutor.corpus import Document, slugify
+from tutor.text import as_written
 from tutor.topics import Topic, TopicMap
 
 EDITS_FILE = "topics.yaml"
@@ -153,14 +153,8 @@ def label_from(terms: list[str], fallback: str, text: str = "") -> str:
     way its headings mostly write it ("msc" -> "MSc", "oxford" -> "Oxford")."""
     if not terms:
         return fallback
-    label = " & ".join(" ".join(as_written(word, text) for word in term.split()) for term in terms[:LABEL_TERMS])
+    label = " & ".join(as_written(term, text) for term in terms[:LABEL_TERMS])
     return label[:1].upper() + label[1:]
-
-
-def as_written(word: str, text: str) -> str:
-    """The most frequent spelling of `word` in `text`, capitals included (the word itself if absent)."""
-    spellings = Counter(re.findall(rf"(?<![\w-]){re.escape(word)}(?![\w-])", text, flags=re.IGNORECASE))
-    return spellings.most_common(1)[0][0] if spellings else word
 
 
 def headings_text(indices: list[int], documents: list[Document], sections: dict[str, set[str]]) -> str:
