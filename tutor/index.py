@@ -33,7 +33,7 @@ from tutor.chunking import CHUNKER_VERSION, Chunk, chunk_documents
 from tutor.config import Settings
 from tutor.corpus import Document, Problem, load_documents
 from tutor.embeddings import MODEL_NAME, get_embeddings
-from tutor.profile import load_profile
+from tutor.profile import PROFILE_FILE, load_profile
 from tutor.topics import TopicMap
 
 MANIFEST_FORMAT = 2  # 2: generations carry topics.json
@@ -357,12 +357,14 @@ def build_index(settings: Settings, rebuild: bool = False, progress: ProgressCal
         return summary
 
 
-def topic_edits_hash(settings: Settings) -> str | None:
-    """Digest of `corpus/topics.yaml`: editing it re-derives the topics even if no document changed."""
-    try:
-        return hashlib.sha256((settings.corpus_dir / "topics.yaml").read_bytes()).hexdigest()
-    except FileNotFoundError:
-        return None
+def topic_edits_hash(settings: Settings) -> str:
+    """Digest of `corpus/topics.yaml` and `corpus/institute.yaml`: editing either re-derives the
+    topics and suggestions even if no document changed."""
+    digest = hashlib.sha256()
+    for name in ("topics.yaml", PROFILE_FILE):
+        path = settings.corpus_dir / name
+        digest.update(path.read_bytes() if path.exists() else b"-")
+    return digest.hexdigest()
 
 
 def load_topic_map(settings: Settings, generation: str) -> TopicMap:
