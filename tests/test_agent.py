@@ -148,6 +148,6 @@ def test_local_llm_answers_with_valid_citations(tmp_path) -> None:
     tokens = [event.text for event in events if isinstance(event, Token)]
     assert isinstance(events[-1], Final)
     final = events[-1].answer
-    assert len(tokens) > 3, "the local model streams its answer"
+    assert len(tokens) >= 2, "the answer arrives in pieces (a sentence at a time, each post-checked)"
     assert final.route == "answer" and final.citations and "2,250" in final.answer
     assert final.llm in {"local", "extractive"}

@@ -34,7 +34,7 @@ def open_page(browser, app: AppServer):  # noqa: F811 (the fixture)
     page = browser.new_context(viewport={"width": 1280, "height": 1100}).new_page()
     page.goto(app.url, wait_until="load")
     page.locator("#question textarea").wait_for()
-    sign_in_as(page, LEARNER)
+    sign_in_as(page, app, LEARNER)
     page.locator("#quiz").get_by_text("Check my understanding").click()
     return page
 

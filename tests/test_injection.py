@@ -12,7 +12,7 @@ from langchain_core.messages import AIMessage
 
 from tutor.agent.state import TutorContext
 from tutor.screening import check_answer, screen_document
-from tutor.service import TutorService
+from tutor.service import Final, Token, TutorService
 
 from .conftest import copy_corpus, make_settings
 
@@ -52,11 +52,11 @@ def poisoned(tmp_path_factory) -> TutorService:
 def what_the_learner_sees(service: TutorService, question: str = QUESTION) -> tuple[str, object]:
     """Every streamed token joined, and the final answer."""
     shown, final = [], None
-    for kind, payload in service.stream(question):
-        if kind == "token":
-            shown.append(payload)
-        elif kind == "final":
-            final = payload
+    for event in service.stream(question):
+        if isinstance(event, Token):  # every piece ever on screen, even of a draft later reset
+            shown.append(event.text)
+        elif isinstance(event, Final):
+            final = event.answer
     return "".join(shown), final
 
 
