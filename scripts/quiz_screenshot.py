@@ -19,7 +19,7 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # this checkout's `tutor`, not whatever is installed
 
-from screenshot import ARGS, free_port
+from screenshot import ARGS, free_port, learner_account, sign_in
 
 from tutor.config import Settings
 from tutor.index import build_index
@@ -53,6 +53,7 @@ def answer_shown(page, service: QuizService, right: bool) -> None:
 def main() -> None:
     settings = indexed_copy(Path(tempfile.mkdtemp(prefix="tutor-quiz-shot-")))
     service = QuizService.open(settings)
+    name, password = learner_account(str(settings.data_dir))
     port = free_port()
     env = {**os.environ, "TUTOR_LLM": "extractive", "TUTOR_PORT": str(port), "TUTOR_HOST": "127.0.0.1",
            "TUTOR_CORPUS_DIR": str(settings.corpus_dir), "TUTOR_INDEX_DIR": str(settings.index_dir),
@@ -68,9 +69,7 @@ def main() -> None:
                     break
                 except PlaywrightError:  # not listening yet
                     page.wait_for_timeout(1000)
-            page.locator("#learner-name textarea, #learner-name input").first.fill("maria")
-            page.get_by_role("button", name="Sign in").click()
-            page.get_by_text("Signed in as maria").wait_for()
+            sign_in(page, name, password)
             page.locator("#question textarea").fill(QUESTION)
             page.locator("#question textarea").press("Enter")
             page.locator(".thought-group .title", has_text="Sources").last.wait_for(timeout=180_000)

@@ -6,6 +6,7 @@ Usage: .venv/bin/python scripts/screenshot.py  (needs Debian's chromium and a bu
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -27,9 +28,29 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def learner_account(data_dir: str, name: str = "maria") -> tuple[str, str]:
+    """A learner account in the app's store (the page asks for a password): name and password."""
+    sys.path.insert(0, str(ROOT))
+    from tutor.accounts import open_accounts
+    from tutor.config import Settings
+
+    password = secrets.token_urlsafe(12)
+    open_accounts(Settings(data_dir=Path(data_dir))).add(name, password)
+    return name, password
+
+
+def sign_in(page, name: str, password: str) -> None:
+    """Name, password, Enter: as a student signs in."""
+    page.locator("#learner-name textarea, #learner-name input").first.fill(name)
+    page.locator("#learner-password input").fill(password)
+    page.locator("#learner-password input").press("Enter")
+    page.get_by_text(f"Signed in as {name}").wait_for()
+
+
 def main() -> None:
     port = free_port()
     data = tempfile.mkdtemp(prefix="tutor-shot-")
+    name, password = learner_account(data)
     env = {**os.environ, "TUTOR_LLM": "local", "TUTOR_PORT": str(port), "TUTOR_DATA_DIR": data}
     server = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env)
     try:
@@ -42,9 +63,7 @@ def main() -> None:
                     break
                 except Exception:
                     time.sleep(1)
-            page.locator("#learner-name textarea, #learner-name input").first.fill("maria")
-            page.get_by_role("button", name="Sign in").click()
-            page.get_by_text("Signed in as maria").wait_for()
+            sign_in(page, name, password)
             page.locator("#question textarea").fill(QUESTION)
             page.locator("#question textarea").press("Enter")
             page.locator(".thought-group .title", has_text="Sources").last.wait_for(timeout=180_000)
