@@ -449,7 +449,7 @@ def learner_show(learner_id: str, as_json: JsonFlag = False) -> None:
         learners = learner_service()
         profile = learners.profile(learner_id)
         turns = learners.history(learner_id, limit=20)
-        progress = quiz_progress(learners.store, learner_id)
+        progress = quiz_progress(learner_id)
     payload = {**profile.__dict__, "history": [{"question": t.question, "route": t.route, "topics": t.topics} for t in turns]}
     payload |= {"mastery": progress["topics"], "due": progress["due"]}
     if as_json:
@@ -692,11 +692,11 @@ app.add_typer(quiz_app, name="quiz")
 TopicOption = Annotated[str | None, typer.Option("--topic", help="Only this topic id.")]
 
 
-def quiz_progress(store, learner_id: str) -> dict:
+def quiz_progress(learner_id: str) -> dict:
     """Mastery per topic and due reviews; topic labels come from the live bank when there is one."""
     from tutor.service.quizzes import Quizzes
 
-    return Quizzes(get_settings(), store).progress(learner_id)
+    return Quizzes(get_settings()).progress(learner_id)
 
 
 def print_progress(progress: dict, out: Console) -> None:
@@ -723,12 +723,11 @@ def quiz_command(
         return
     from rich.markup import escape
 
-    from tutor.learners import LearnerStore
     from tutor.service.quizzes import Quizzes
 
     with friendly_errors():
         settings = get_settings()
-        service = Quizzes(settings, LearnerStore(settings))
+        service = Quizzes(settings)
         if not service.topics():
             raise ValueError("the live index has no question bank yet: run `tutor quiz build`")
         out = Console(highlight=False)
@@ -750,12 +749,11 @@ def quiz_command(
 @quiz_app.command("bank")
 def quiz_bank(topic: TopicOption = None, as_json: JsonFlag = False) -> None:
     """The live index's question bank (--json: the contract of DESIGN.md); built first if missing."""
-    from tutor.learners import LearnerStore
     from tutor.service.quizzes import Quizzes
 
     with friendly_errors():
         settings = get_settings()
-        quizzes = Quizzes(settings, LearnerStore(settings))
+        quizzes = Quizzes(settings)
         if not quizzes.has_bank():
             console.print("no question bank for the live index yet: building it (no LLM)…")
         items = quizzes.bank(topic)
@@ -776,12 +774,11 @@ def quiz_build(
 ) -> None:
     """Complete the live index's question bank, e.g. with a chat model on demand (`tutor index`
     builds every generation's bank already); items of unchanged chunks are kept."""
-    from tutor.learners import LearnerStore
     from tutor.service.quizzes import Quizzes
 
     with friendly_errors(), index_progress() as progress:
         settings = get_settings()
-        report = Quizzes(settings, LearnerStore(settings)).build(None if llm == "none" else llm, llm_chunks, progress)
+        report = Quizzes(settings).build(None if llm == "none" else llm, llm_chunks, progress)
     if as_json:
         print_json(report.summary())
     else:

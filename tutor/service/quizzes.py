@@ -26,9 +26,9 @@ from tutor.learning.service import (
 class Quizzes:
     """Next item, answer, progress and the "I know this already" check, for the live generation."""
 
-    def __init__(self, settings: Settings, store: LearnerStore, clock: Callable[[], float] | None = None) -> None:
+    def __init__(self, settings: Settings, store: LearnerStore | None = None, clock: Callable[[], float] | None = None) -> None:
         self.settings = settings
-        self.store = store
+        self.store = store or LearnerStore(settings)
         self.clock = clock or (lambda: time.time() + settings.clock_offset_s)
         self._lock = threading.Lock()
         self._loaded: tuple[str | None, QuizService] = (None, QuizService(store, []))
