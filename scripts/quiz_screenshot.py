@@ -6,20 +6,16 @@ the corpus in a temporary folder with the extractive backend, so no model is nee
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # this checkout's `tutor`, not whatever is installed
 
-from screenshot import ARGS, free_port, learner_account, sign_in
+from screenshot import answered_page, save
 
 from tutor.config import Settings
 from tutor.index import build_index
@@ -53,38 +49,13 @@ def answer_shown(page, service: QuizService, right: bool) -> None:
 def main() -> None:
     settings = indexed_copy(Path(tempfile.mkdtemp(prefix="tutor-quiz-shot-")))
     service = QuizService.open(settings)
-    name, password = learner_account(str(settings.data_dir))
-    port = free_port()
-    env = {**os.environ, "TUTOR_LLM": "extractive", "TUTOR_PORT": str(port), "TUTOR_HOST": "127.0.0.1",
-           "TUTOR_CORPUS_DIR": str(settings.corpus_dir), "TUTOR_INDEX_DIR": str(settings.index_dir),
-           "TUTOR_DATA_DIR": str(settings.data_dir)}
-    server = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env)
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
-            page = browser.new_page(viewport={"width": 1360, "height": 960})
-            for _ in range(180):
-                try:
-                    page.goto(f"http://127.0.0.1:{port}/", wait_until="load")
-                    break
-                except PlaywrightError:  # not listening yet
-                    page.wait_for_timeout(1000)
-            sign_in(page, name, password)
-            page.locator("#question textarea").fill(QUESTION)
-            page.locator("#question textarea").press("Enter")
-            page.locator(".thought-group .title", has_text="Sources").last.wait_for(timeout=180_000)
-            page.locator("#quiz").get_by_text("Check my understanding").click()
-            page.locator("#quiz-start").click()
-            for right in (True, False, True):
-                answer_shown(page, service, right)
-            page.wait_for_timeout(800)
-            target = ROOT / "docs" / "quiz.png"
-            page.screenshot(path=str(target), full_page=True)
-            print(f"saved {target}")
-            browser.close()
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    env = {"TUTOR_LLM": "extractive", "TUTOR_CORPUS_DIR": str(settings.corpus_dir), "TUTOR_INDEX_DIR": str(settings.index_dir)}
+    with answered_page(env, str(settings.data_dir), QUESTION) as page:
+        page.locator("#quiz").get_by_text("Check my understanding").click()
+        page.locator("#quiz-start").click()
+        for right in (True, False, True):
+            answer_shown(page, service, right)
+        save(page, "quiz.png")
 
 
 if __name__ == "__main__":
