@@ -1,4 +1,4 @@
-"""`make bench`: python -m benchmarks [retrieval] [speed] [cli] [agent] [quiz] [--agent-questions N] [--llm local|extractive] [--quiz-llm-chunks N]."""
+"""`make bench`: python -m benchmarks [retrieval] [speed] [cli] [agent] [quiz] [--agent-questions N] [--llm local|extractive] [--split test|dev] [--quiz-llm-chunks N]."""
 
 from __future__ import annotations
 
@@ -20,6 +20,8 @@ def main() -> None:
                         help="Per corpus, run the agent suite on N test questions shared evenly between kinds (default: all).")
     parser.add_argument("--llm", choices=("local", "extractive"), default="local",
                         help="The agent's backend; `extractive` is cheap and skips the naive RAG (it needs an LLM).")
+    parser.add_argument("--split", choices=("test", "dev"), default="test",
+                        help="The agent suite's question part: report on `test`; tune only on `dev`.")
     parser.add_argument("--synthetic-chunks", type=int, default=100_000)
     parser.add_argument("--quiz-llm-chunks", type=int, default=3, help="Chunks the local LLM writes questions for (0: cloze only).")
     args = parser.parse_args()
@@ -35,7 +37,7 @@ def main() -> None:
     if "cli" in args.suites:
         report["cli"] = cli_bench.run()
     if "agent" in args.suites:
-        report["agent"] = agent_bench.run(args.agent_questions, args.llm)
+        report["agent"] = agent_bench.run(args.agent_questions, args.llm, args.split)
     if "quiz" in args.suites:
         report["quiz"] = quiz_bench.run(args.quiz_llm_chunks)
     path = RESULTS / f"bench-{time.strftime('%Y%m%dT%H%M%S')}.json"

@@ -33,9 +33,66 @@ def test_follow_ups_borrow_the_previous_question() -> None:
     assert policy.is_follow_up("and how much does it cost?")
     assert not policy.is_follow_up("What skills does a machine learning engineer need?")
     previous = ["Tell me about the MSc in Cybersecurity"]
-    assert "Cybersecurity" in policy.condense("when did it launch?", previous)
-    assert policy.condense("What is a hackathon at OPIT exactly?", previous) == "What is a hackathon at OPIT exactly?"
+    assert "Cybersecurity" in policy.with_context("when did it launch?", previous)
     assert policy.condense("and the cost?", []) == "and the cost?"
+    # a fragment borrows the question before it too
+    assert "founded" in policy.with_context("where?", ["Who founded Software Carpentry?", "year?"])
+    assert "founded" not in policy.with_context("where?", ["Who founded Software Carpentry?", "Tell me about Data Carpentry"])
+
+
+def test_follow_ups_without_pronouns_are_told_by_retrieval() -> None:
+    # "Who can take part?" names no subject: the conversation brings the search closer
+    assert policy.prefers_context("Who can take part?", alone_similarity=0.31, context_similarity=0.58)
+    # a new subject matches best on its own
+    assert not policy.prefers_context("What is pilot purgatory?", alone_similarity=0.72, context_similarity=0.55)
+    # a pronoun is a follow-up whatever the scores
+    assert policy.prefers_context("when did it launch?", alone_similarity=0.6, context_similarity=0.5)
+
+
+@pytest.mark.parametrize(
+    ("question", "parts"),
+    [
+        ("Which came first, Software Carpentry or Data Carpentry?",
+         ["Which came first, Software Carpentry?", "Which came first, Data Carpentry?"]),
+        ("which costs more, gold or platinum membership?",
+         ["which costs more, gold membership?", "which costs more, platinum membership?"]),
+        ("instructor training vs trainer training: how long is each?",
+         ["instructor training: how long is each?", "trainer training: how long is each?"]),
+        ("What is the difference between the MSc and the BSc?",
+         ["What is the difference between the MSc?", "What is the difference between the BSc?"]),
+        ("How much does the MSc in Cybersecurity cost?", []),
+    ],
+)
+def test_comparisons_are_split_into_one_query_per_side(question: str, parts: list[str]) -> None:
+    assert policy.comparison_parts(question) == parts
+
+
+def test_near_misses_name_what_the_passages_never_say() -> None:
+    passages = "MSc in Computer Science. Tuition at the institute is 2,250 per term. OPIT Hackathon 2024 winners."
+    assert policy.missing_specifics("How much does the Oxford MSc in Computer Science cost?", passages) == ["Oxford"]
+    assert policy.missing_specifics("Who won the OPIT Hackathon 2026?", passages) == ["2026"]
+    assert policy.missing_specifics("Who won the OPIT Hackaton 2024?", passages) == []  # a typo is not a new name
+    assert policy.missing_specifics("how much is tuition per term?", passages) == []
+
+
+def test_answers_may_not_lend_a_name_or_a_year_the_source_lacks() -> None:
+    source = "MSc in Computer Science\nTuition is 2,250 per term."
+    assert policy.supported("Tuition for the MSc in Computer Science is 2,250 per term [1].", source)
+    assert not policy.supported("Tuition for the Oxford MSc in Computer Science is 2,250 per term [1].", source)
+    assert not policy.supported("In 2026 tuition is 2,250 per term [1].", source)
+
+
+def test_a_yes_must_find_what_was_asked_in_its_source() -> None:
+    source = "The TUM Master's in Data Science is taught on campus in Munich."
+    verdict = policy.verify_answer("Yes, the TUM Master's in Data Science is taught online [1].", [source],
+                                   "Is the TUM master's taught online?")
+    assert not verdict.ok
+    verdict = policy.verify_answer("No, the TUM Master's in Data Science is taught on campus in Munich [1].", [source],
+                                   "Is the TUM master's taught online?")
+    assert verdict.ok
+    verdict = policy.verify_answer("Yes, the TUM Master's in Data Science is taught on campus in Munich [1].", [source],
+                                   "Is the TUM master's taught on campus?")
+    assert verdict.ok
 
 
 def test_typos_are_not_foreign_words_but_unknown_names_are() -> None:

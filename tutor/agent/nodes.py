@@ -4,6 +4,8 @@ runtime context (retriever, chat models)."""
 from __future__ import annotations
 
 import time
+from dataclasses import replace
+from itertools import zip_longest
 
 from langchain_core.messages import HumanMessage, SystemMessage
 from langgraph.runtime import Runtime
@@ -34,20 +36,44 @@ def guard(state: TutorState) -> TutorState:
 
 
 def standalone_question(state: TutorState) -> str:
-    """The question in the student's words, with its earlier question if it is a follow-up."""
-    return policy.condense(state["question"], state.get("previous_questions", []))
+    """The question in the student's words, with its conversation when it is a follow-up."""
+    return state.get("standalone") or state["question"]
 
 
-def condense(state: TutorState) -> TutorState:
-    """Make follow-ups ("and how much does it cost?") searchable on their own."""
-    return {"query": standalone_question(state)}
+def condense(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
+    """Make follow-ups searchable on their own. "Who can take part?" after a question on the
+    hackathon names no subject; searching with and without the conversation and keeping the
+    closer match resolves it without a model call."""
+    question, previous = state["question"].strip(), state.get("previous_questions", [])
+    if not previous:
+        return {"standalone": question, "query": question}
+    contextual = policy.with_context(question, previous)
+    retriever = runtime.context.retriever
+    alone, joined = (max((h.similarity for h in retriever.search(q, k=1)), default=0.0) for q in (question, contextual))
+    chosen = contextual if policy.prefers_context(question, alone, joined) else question
+    return {"standalone": chosen, "query": chosen}
 
 
 def retrieve(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
-    """Hybrid search for the current query."""
+    """Hybrid search for the current query; a comparison searches each side too, and the
+    lists are interleaved so both sides reach the prompt's first passages."""
     started = time.perf_counter()
-    hits = runtime.context.retriever.search(state["query"], k=runtime.context.settings.retrieve_k)
+    k = runtime.context.settings.retrieve_k
+    queries = [state["query"], *policy.comparison_parts(state["query"])]
+    hits = interleave([runtime.context.retriever.search(q, k=k) for q in queries], k)
     return {"hits": hits, "retrieve_s": state.get("retrieve_s", 0.0) + time.perf_counter() - started}
+
+
+def interleave(ranked_lists: list[list[SearchHit]], k: int) -> list[SearchHit]:
+    """Round-robin over the lists (sides of a comparison before the whole question), each chunk
+    once, re-ranked 1..k; the best similarity stays the evidence."""
+    order = ranked_lists[1:] + ranked_lists[:1] if len(ranked_lists) > 1 else ranked_lists
+    seen, merged = set(), []
+    for hit in (h for group in zip_longest(*order) for h in group if h is not None):
+        if hit.chunk.chunk_id not in seen:
+            seen.add(hit.chunk.chunk_id)
+            merged.append(replace(hit, rank=len(merged) + 1))
+    return merged[:k]
 
 
 def grade(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
@@ -156,10 +182,16 @@ def verify(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
         return {"answer": "", "cited": [], "blocked": blocked}
     if policy.declines(state["draft"]):
         return {"route": "refuse", "refusal_reason": "out_of_scope", "answer": "", "blocked": []}
-    verdict = policy.verify_answer(state["draft"], state["sources"], state["question"])
+    verdict = policy.verify_answer(state["draft"], titled_sources(state), state["question"])
     if verdict.ok:
         return {"answer": verdict.answer, "cited": list(verdict.cited), "blocked": []}
     return {"answer": "", "cited": [], "blocked": []}
+
+
+def titled_sources(state: TutorState) -> list[str]:
+    """Each numbered passage under its heading, as the model saw it: a name the heading gives
+    ("MSc in Cybersecurity") backs an answer as well as the text does."""
+    return [f"{heading(hit)}\n{text}" for hit, text in zip(state["source_hits"], state["sources"])]
 
 
 def after_verify(state: TutorState) -> str:
@@ -174,13 +206,12 @@ def after_verify(state: TutorState) -> str:
 
 def fallback(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
     """Compose the answer from the same numbered passages' sentences: grounded by construction."""
-    passages = state["sources"]
     headings = [heading(hit) for hit in state["source_hits"]]
-    message = answer_message(numbered_sources(headings, passages), standalone_question(state))
+    message = answer_message(numbered_sources(headings, state["sources"]), standalone_question(state))
     draft = str(runtime.context.fallback_model.invoke([HumanMessage(message)]).content)
     if post_check(draft, runtime):
         return {"route": "refuse", "refusal_reason": "withheld", "answer": "", "cited": []}
-    verdict = policy.verify_answer(draft, passages, state["question"])
+    verdict = policy.verify_answer(draft, titled_sources(state), state["question"])
     if policy.declines(draft) or not verdict.cited:
         return {"route": "refuse", "refusal_reason": "withheld" if state.get("blocked") else "out_of_scope", "answer": ""}
     return {"answer": verdict.answer, "cited": list(verdict.cited), "llm_used": "extractive"}

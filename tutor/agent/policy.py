@@ -51,8 +51,21 @@ ABBREVIATIONS = {
     "masters": "master's",
 }
 ACRONYM_DEFINITION = re.compile(r"((?:[A-Z][\w'’-]*\s+(?:(?:of|for|and|the|in|de|di)\s+)*){1,7})\(([A-Z][A-Za-z]{1,7})\)")
+# "A or B", "A vs B", "between A and B", "compare A with B": the two sides of a comparison,
+# each up to four words, ending at punctuation or the end of the question.
+CHOICE = re.compile(
+    r"(?:^|(?<=[,:])|\bbetween|\bcompare)\s*(?P<a>[\w'’$€.-]+(?:\s+[\w'’$€.-]+){0,3}?)"
+    r"\s+(?:or|vs\.?|versus|and|with)\s+(?P<b>[\w'’$€.-]+(?:\s+[\w'’$€.-]+){0,3}?)(?=\s*[?.!,:]|\s*$)",
+    re.IGNORECASE,
+)
+CONTEXT_QUESTIONS = 2  # earlier questions a follow-up may borrow its subject from
+FRAGMENT_WORDS = 2  # an earlier question with fewer content words needs its own predecessor
 TYPO_SIMILARITY = 0.8  # difflib ratio above which an unknown word is a misspelling of a known one
 CITATION = re.compile(r"\[(\d{1,2})\]")
+YEAR = re.compile(r"(19|20)\d\d")
+YES_NO_QUESTION = re.compile(
+    r"(is|are|was|were|do|does|did|can|could|will|would|should|has|have|had|isn't|aren't|doesn't|don't)\b", re.IGNORECASE
+)
 
 
 # ---------------------------------------------------------------- routing
@@ -73,16 +86,49 @@ def route_question(question: str) -> Route:
 
 
 def is_follow_up(question: str) -> bool:
-    """A question that refers back to the previous turn ("and how much does it cost?").
-    A false positive only adds the previous question as search context."""
+    """A question that visibly refers back ("and how much does it cost?"). Follow-ups without
+    such words ("Who can take part?") are recognised by retrieval instead (`prefers_context`)."""
     return bool(FOLLOW_UP.search(question.strip()))
 
 
-def condense(question: str, previous_questions: list[str]) -> str:
-    """A standalone search query: a follow-up borrows the subject of the last question."""
-    if not previous_questions or not is_follow_up(question):
+def with_context(question: str, previous_questions: list[str]) -> str:
+    """The question with the conversation's subject attached: the last earlier question, and
+    the one before it when the last was itself a fragment ("year?")."""
+    earlier = [q.strip() for q in previous_questions if q.strip()][-CONTEXT_QUESTIONS:]
+    if not earlier:
         return question.strip()
-    return f"{question.strip()} ({previous_questions[-1].strip()})"
+    if len(earlier) > 1 and len(content_words(earlier[-1])) >= FRAGMENT_WORDS:
+        earlier = earlier[-1:]
+    return f"{question.strip()} ({' '.join(earlier)})"
+
+
+def prefers_context(question: str, alone_similarity: float, context_similarity: float) -> bool:
+    """Is this a follow-up? Yes when it says so ("it", "and ..."), or when adding the
+    conversation brings the search closer to some passage than the question alone does:
+    "Who can take part?" matches nothing well until "(the hackathon)" is added, while a
+    question on a new subject matches best on its own. Relative, so no corpus-fitted cut-off."""
+    return is_follow_up(question) or context_similarity > alone_similarity
+
+
+def condense(question: str, previous_questions: list[str]) -> str:
+    """A standalone search query for evaluation tools without a retriever at hand: the
+    question with its conversation when there is one (the agent decides with `prefers_context`)."""
+    return with_context(question, previous_questions) if previous_questions else question.strip()
+
+
+def comparison_parts(question: str) -> list[str]:
+    """One search query per side of a comparison ("Which lasts longer, A or B?" ->
+    "Which lasts longer, A?" and "... B?"), so both sides are retrieved; [] when the question
+    is not a choice between two things. A one-word side borrows the other side's head noun
+    ("gold or platinum membership" -> "gold membership")."""
+    match = CHOICE.search(question)
+    if not match:
+        return []
+    first, second = match.group("a").strip(), match.group("b").strip()
+    if len(first.split()) == 1 and len(second.split()) > 1:
+        first = f"{first} {' '.join(second.split()[1:])}"
+    before, after = question[: match.start("a")].rstrip(), question[match.end("b"):]
+    return [f"{before} {side}{after}".strip() for side in (first, second)]
 
 
 # ---------------------------------------------------------------- evidence
@@ -96,6 +142,7 @@ class Evidence:
     overlap: float  # share of the question's content words found in the top chunks
     unknown: tuple[str, ...]  # content words the corpus has never seen, typos excluded
     unknown_names: tuple[str, ...]  # capitalised ones among them: names of things not covered
+    missing: tuple[str, ...] = ()  # names and years the question asks about that the passages never say
 
 
 def acronyms_in(texts: list[str]) -> dict[str, str]:
@@ -148,14 +195,37 @@ def assess_evidence(
     words = stems(query)
     overlap = len(words & stems(top_text)) / len(words) if words else 0.0
     unknown, names = unknown_words(question, vocabulary, frozenset(acronyms or ()))
-    return Evidence(round(similarity, 4), round(overlap, 4), tuple(unknown), tuple(names))
+    return Evidence(round(similarity, 4), round(overlap, 4), tuple(unknown), tuple(names), tuple(missing_specifics(question, top_text)))
+
+
+def specifics(text: str) -> list[str]:
+    """What pins a question or a sentence to one thing: capitalised names (not a sentence's
+    first word, not a common abbreviation) and years."""
+    found = []
+    for sentence in split_sentences(CITATION.sub("", text)):
+        for i, raw in enumerate(WORD.findall(sentence)):
+            word = raw.strip("'’-.,")
+            if YEAR.fullmatch(word) or (i > 0 and word[:1].isupper() and word.lower() not in ABBREVIATIONS and word.lower() not in STOPWORDS):
+                found.append(word.removesuffix("'s").removesuffix("’s"))
+    return found
+
+
+def missing_specifics(text: str, passages: str) -> list[str]:
+    """The names and years in `text` that `passages` never mention (typos forgiven): "Oxford"
+    in a question answered from another university's page, "2026" for a 2024 event."""
+    words = {w.lower().strip("'’-.,") for w in WORD.findall(passages)}
+    return [
+        name for name in dict.fromkeys(specifics(text))
+        if name.lower() not in words and not get_close_matches(name.lower(), words, n=1, cutoff=TYPO_SIMILARITY)
+    ]
 
 
 def is_strong(evidence: Evidence) -> bool:
     """Answerable from the corpus? Thresholds fitted on the golden set (see benchmarks):
-    a name the corpus never mentions is out of scope; other unseen words need most of the
+    a name the corpus never mentions, or the passages found never mention, is out of scope
+    (a near miss: another university's fees, next year's winners); other unseen words need most of the
     question to be found in the evidence; otherwise close chunks or a good word overlap."""
-    if evidence.unknown_names:
+    if evidence.unknown_names or evidence.missing:
         return False
     if evidence.unknown:
         return evidence.overlap >= 0.5 and evidence.similarity >= 0.3
@@ -184,14 +254,29 @@ def rewrite_query(question: str, vocabulary: set[str], acronyms: dict[str, str] 
 
 def supported(sentence: str, source: str, min_share: float = 0.3) -> bool:
     """A sentence is backed by a source when enough of its content words occur there, and
-    every figure it states occurs there too (small models invent numbers)."""
-    words = stems(CITATION.sub("", sentence))
+    every figure, name and year it states occurs there too (small models invent numbers, and
+    lend one programme's fee to another's name)."""
+    body = CITATION.sub("", sentence)
+    words = stems(body)
     if not words:
         return True
-    figures = set(re.findall(r"\d[\d,.]*\d|\d", CITATION.sub("", sentence)))
-    if any(f not in source for f in figures):
+    figures = set(re.findall(r"\d[\d,.]*\d|\d", body))
+    if any(f not in source for f in figures) or missing_specifics(body, source):
         return False
     return len(words & stems(source)) / len(words) >= min_share
+
+
+def is_yes_no(question: str) -> bool:
+    """Does the question ask for a yes or a no ("Is it taught online?")?"""
+    return bool(YES_NO_QUESTION.match(question.strip()))
+
+
+def unfounded_yes(answer: str, question: str, cited_sources: list[str]) -> bool:
+    """A "yes" must find everything the question asks about in the passages it cites: "Is the
+    TUM master's taught online?" -> "Yes" is a contradiction when the passage says on campus."""
+    if not is_yes_no(question) or not re.match(r"\W*yes\b", answer, re.IGNORECASE):
+        return False
+    return bool(stems(question) - stems(" ".join(cited_sources)))
 
 
 @dataclass(frozen=True)
@@ -232,6 +317,8 @@ def verify_answer(answer: str, sources: list[str], question: str = "") -> Verdic
             unsupported.append(sentence)
     text = " ".join(fixed)
     cited = tuple(sorted({int(n) for n in CITATION.findall(text)}))
+    if unfounded_yes(text, question, [sources[n - 1] for n in cited]):
+        unsupported.append(split_sentences(text)[0])
     return Verdict(text, cited, tuple(sorted(invalid)), tuple(unsupported))
 
 

@@ -40,7 +40,8 @@ class TutorState(TypedDict, total=False):
     level: str
     route: str  # answer | refuse | smalltalk | clarify
     refusal_reason: str  # "unsafe", "out_of_scope" or "withheld" (a draft failed the post-check)
-    query: str
+    standalone: str  # the question, with its conversation when it is a follow-up
+    query: str  # what is searched: `standalone`, or its rewrite with typos fixed
     rewrites: int
     hits: list[SearchHit]
     evidence: Evidence
