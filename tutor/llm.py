@@ -172,26 +172,30 @@ def ensure_local_model(settings: Settings) -> Path:
 # --------------------------------------------------------------------------- llama.cpp chat
 
 
-_LLAMAS: dict[tuple[str, int, int], tuple[Any, threading.Lock]] = {}
+_LLAMAS: dict[tuple[str, int, int, int], tuple[Any, threading.Lock]] = {}
 _LLAMAS_LOCK = threading.Lock()
 _ROLES = {"system": "system", "human": "user", "ai": "assistant"}
 
 
-def _shared_llama(model_path: str, n_ctx: int, n_threads: int) -> tuple[Any, threading.Lock]:
+def _shared_llama(model_path: str, n_ctx: int, n_threads: int, lookup_tokens: int = 0) -> tuple[Any, threading.Lock]:
     """One Llama per process and parameters: loading takes seconds and ~1.9 GiB.
 
+    `lookup_tokens` > 0 turns on prompt-lookup decoding: answers copy their sources, so the
+    next tokens are often guessed from the prompt and checked in one batch.
     The returned lock must be held while using it: llama.cpp contexts are not thread-safe.
     """
-    key = (model_path, n_ctx, n_threads)
+    key = (model_path, n_ctx, n_threads, lookup_tokens)
     with _LLAMAS_LOCK:
         if key not in _LLAMAS:
             from llama_cpp import Llama
+            from llama_cpp.llama_speculative import LlamaPromptLookupDecoding
 
             llama = Llama(
                 model_path=model_path,
                 n_ctx=n_ctx,
                 n_threads=n_threads,
                 n_threads_batch=n_threads,
+                draft_model=LlamaPromptLookupDecoding(num_pred_tokens=lookup_tokens) if lookup_tokens else None,
                 verbose=False,
             )
             if not _LLAMAS:
@@ -225,6 +229,7 @@ class LlamaCppChat(BaseChatModel):
     model_path: str
     n_ctx: int = 4096
     n_threads: int = 2
+    lookup_tokens: int = 0  # prompt-lookup decoding's guessed tokens per step (0: off)
     max_tokens: int = 320
     temperature: float = 0.0
     streaming: bool = True
@@ -247,7 +252,7 @@ class LlamaCppChat(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        llama, lock = _shared_llama(self.model_path, self.n_ctx, self.n_threads)
+        llama, lock = _shared_llama(self.model_path, self.n_ctx, self.n_threads, self.lookup_tokens)
         with lock:
             response = llama.create_chat_completion(
                 messages=_to_openai_messages(messages), **self._params(stop, kwargs)
@@ -272,7 +277,7 @@ class LlamaCppChat(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        llama, lock = _shared_llama(self.model_path, self.n_ctx, self.n_threads)
+        llama, lock = _shared_llama(self.model_path, self.n_ctx, self.n_threads, self.lookup_tokens)
         with lock:
             parts = llama.create_chat_completion(
                 messages=_to_openai_messages(messages), stream=True, **self._params(stop, kwargs)
@@ -431,6 +436,7 @@ def make_chat_model(
             model_path=str(ensure_local_model(settings)),
             n_ctx=settings.llm_context_tokens,
             n_threads=settings.llm_threads,
+            lookup_tokens=settings.llm_prompt_lookup_tokens,
             max_tokens=settings.llm_max_answer_tokens,
             temperature=0.0,
             streaming=streaming,
