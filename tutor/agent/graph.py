@@ -5,6 +5,10 @@
            │                          └────────────────┘                                  ├─ failed ──> fallback -> END
            └─ refuse / smalltalk / clarify ─> END      └─ still weak ─> decline -> END   └─ withheld > fallback -> END
                                                                           (post-check again; withheld -> refuse)
+
+condense: a follow-up is searched with its conversation when that brings the search closer;
+retrieve: a comparison is searched side by side; grade: a name or year the passages never
+mention is a near miss; verify: names, years, figures and a "yes" must be in the cited passage.
 """
 
 from __future__ import annotations
