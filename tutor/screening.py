@@ -44,13 +44,14 @@ _SPEAKER = r"\b(?:we|us|our|please|kindly)\b"
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
 URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"'()\[\]]+", re.IGNORECASE)
 
-DOCUMENT_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
+# Text that gives the assistant orders: an attack wherever it appears, in a document or a question.
+INSTRUCTION_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "tells the assistant to ignore its instructions",
         re.compile(
             r"\b(?:ignore|disregard|forget|override|bypass)\s+(?:(?:all|any|the|your|my|these|those|of|previous|prior|above"
             r"|earlier|preceding|foregoing|original|other|existing)\s+)*(?:instructions?|rules|prompts?|directions|guidelines"
-            r"|guardrails|system messages?|programming)\b"
+            r"|guardrails|system messages?|programming|corpus|sources)\b"
             r"|\b(?:ignore|disregard|forget)\s+(?:everything|anything|all)\s+(?:above|before|else|you (?:were|have been) told)",
             re.IGNORECASE,
         ),
@@ -58,7 +59,8 @@ DOCUMENT_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "tries to give the assistant a new role or new instructions",
         re.compile(
-            r"\b(?:you are now|from now on,? (?:you|the " + _ASSISTANT + r")\b|new instructions?\s*:|system prompt"
+            r"\b(?:you are now|from now on,? (?:you|the " + _ASSISTANT + r"|answer|respond|reply|say|always|only|never)\b"
+            r"|new instructions?\s*:|system prompt"
             r"|(?:reveal|print|repeat|show|output) (?:your|the) (?:system )?(?:prompt|instructions)"
             r"|developer mode|jailbreak|do anything now"
             r"|pretend (?:to be|you are)|act as (?:an? )?(?:unrestricted|unfiltered|different|new|evil) " + _ASSISTANT + r")",
@@ -69,6 +71,8 @@ DOCUMENT_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
         "imitates the format of a chat prompt",
         re.compile(r"<\|?(?:im_start|im_end|system|assistant|user)\|?>|\[/?INST\]|<</?SYS>>|^\s*#{0,3}\s*(?:system|assistant)\s*:", re.IGNORECASE),
     ),
+)
+DOCUMENT_RULES: tuple[tuple[str, re.Pattern[str]], ...] = INSTRUCTION_RULES + (
     (
         "addresses the assistant directly",
         re.compile(
