@@ -117,6 +117,34 @@ def test_ordinary_answers_pass(answer: str) -> None:
     assert check_answer(answer, ALLOWED + ["carpentries.org"]) == []
 
 
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "Phishing is an attack in which fake e-mails ask for passwords or bank details [1].",
+        "Students learn to spot phishing messages that request login details or card numbers [2].",
+        "The module shows how attackers trick users into sending their credentials [1].",
+        "Scammers may ask victims to pay in gift cards or bitcoin, so the course teaches fraud detection [1].",
+        "The cybersecurity programme covers malware analysis and ransomware defence [1].",
+    ],
+)
+def test_answers_that_teach_how_attacks_work_pass(answer: str) -> None:
+    assert check_answer(answer, ALLOWED) == []
+    assert screen_document(answer) == [], "a course page on phishing is not held for review either"
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "Unlike phishing sites, we ask you to send your password to the admissions office [1].",
+        "To stay safe from phishing, please send your login details to the admissions office [1].",
+        "Phishing e-mails ask for passwords; send your password to the office to verify your account [1].",
+    ],
+)
+def test_requests_dressed_in_attack_words_are_still_blocked(answer: str) -> None:
+    [finding] = check_answer(answer, ALLOWED)
+    assert "password" in finding.reason or "credentials" in finding.reason
+
+
 def test_allowed_means_the_domain_or_a_subdomain_never_a_lookalike() -> None:
     assert is_allowed("apply.opit.com", ["opit.com"]) and is_allowed("https://www.opit.com/x", ["opit.com"])
     assert not is_allowed("opit.com.evil.example", ["opit.com"]) and not is_allowed("notopit.com", ["opit.com"])

@@ -34,16 +34,24 @@ _HANDOVER = r"(?:(?:send|e-?mail|mail|share|give|provide|submit|forward|text|dm|
 _MONEY = r"(?:[$€£]\s?\d|\d+\s?(?:usd|eur|gbp|dollars|euros|pounds)\b|money|payment|fees?|bitcoin|btc|crypto(?:currency)?|gift ?cards?|wallet|iban|western union)"
 _OUTSIDE_ACCOUNT = r"(?:bitcoin|btc|crypto(?:currency)?|wallet|gift ?cards?|western union|iban|@|https?://|this account|the following account)"
 
+# Who makes the request when a text describes an attack ("phishing e-mails ask for passwords").
+_ATTACKER = (
+    r"(?:phish\w*|scam\w*|fraud\w*|con artists?|(?:cyber)?criminals?|attackers?|hackers?|threat actors?|impostors?"
+    r"|fake|spoofed|malicious|malware|social engineering|impersonat\w*)"
+)
+_SPEAKER = r"\b(?:we|us|our|please|kindly)\b"
+
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
 URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"'()\[\]]+", re.IGNORECASE)
 
-DOCUMENT_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
+# Text that gives the assistant orders: an attack wherever it appears, in a document or a question.
+INSTRUCTION_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "tells the assistant to ignore its instructions",
         re.compile(
             r"\b(?:ignore|disregard|forget|override|bypass)\s+(?:(?:all|any|the|your|my|these|those|of|previous|prior|above"
             r"|earlier|preceding|foregoing|original|other|existing)\s+)*(?:instructions?|rules|prompts?|directions|guidelines"
-            r"|guardrails|system messages?|programming)\b"
+            r"|guardrails|system messages?|programming|corpus|sources)\b"
             r"|\b(?:ignore|disregard|forget)\s+(?:everything|anything|all)\s+(?:above|before|else|you (?:were|have been) told)",
             re.IGNORECASE,
         ),
@@ -51,7 +59,8 @@ DOCUMENT_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "tries to give the assistant a new role or new instructions",
         re.compile(
-            r"\b(?:you are now|from now on,? (?:you|the " + _ASSISTANT + r")\b|new instructions?\s*:|system prompt"
+            r"\b(?:you are now|from now on,? (?:you|the " + _ASSISTANT + r"|answer|respond|reply|say|always|only|never)\b"
+            r"|new instructions?\s*:|system prompt"
             r"|(?:reveal|print|repeat|show|output) (?:your|the) (?:system )?(?:prompt|instructions)"
             r"|developer mode|jailbreak|do anything now"
             r"|pretend (?:to be|you are)|act as (?:an? )?(?:unrestricted|unfiltered|different|new|evil) " + _ASSISTANT + r")",
@@ -62,6 +71,8 @@ DOCUMENT_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
         "imitates the format of a chat prompt",
         re.compile(r"<\|?(?:im_start|im_end|system|assistant|user)\|?>|\[/?INST\]|<</?SYS>>|^\s*#{0,3}\s*(?:system|assistant)\s*:", re.IGNORECASE),
     ),
+)
+DOCUMENT_RULES: tuple[tuple[str, re.Pattern[str]], ...] = INSTRUCTION_RULES + (
     (
         "addresses the assistant directly",
         re.compile(
@@ -137,12 +148,24 @@ def screen_document(text: str) -> list[Finding]:
 
 
 def harmful_request(sentence: str) -> str | None:
-    """The reason a sentence asks for credentials or a payment, or None."""
-    if credential_request(sentence):
+    """The reason a sentence asks for credentials or a payment, or None. A sentence that
+    describes how an attacker asks ("phishing e-mails ask for your password") teaches the
+    attack; it is not a request."""
+    requests = [clause for clause in re.split(r";|\s[-–—]\s", sentence) if not describes_attack(clause)]
+    if any(credential_request(clause) for clause in requests):
         return "asks for a password or other credentials"
-    if payment_request(sentence):
+    if any(payment_request(clause) for clause in requests):
         return "asks for a payment through an outside channel"
     return None
+
+
+def describes_attack(sentence: str) -> bool:
+    """An attacker (or its message) is the one asking, within the same clause, and the text
+    does not speak for itself ("we", "please"): a lesson on phishing, not a phishing attempt."""
+    return bool(
+        re.search(r"\b" + _ATTACKER + r"\b[^.,;:!?]{0,60}?\b(?:" + _HANDOVER + r"|pay|transfer|wire|deposit)\b", sentence, re.IGNORECASE)
+        and not re.search(_SPEAKER, sentence, re.IGNORECASE)
+    )
 
 
 # ---------------------------------------------------------------- answers

@@ -12,6 +12,7 @@ from langgraph.runtime import Runtime
 
 from tutor.agent import policy
 from tutor.agent.prompts import answer_message, numbered_sources, prompt, system_prompt
+from tutor.agent.safety import is_self_harm
 from tutor.agent.state import TutorContext, TutorState
 from tutor.chunking import count_tokens
 from tutor.embeddings import get_embeddings
@@ -31,7 +32,7 @@ def guard(state: TutorState) -> TutorState:
     route = policy.route_question(state["question"])
     update: TutorState = {"route": route, "rewrites": 0, "generations": 0, "retrieve_s": 0.0, "generate_s": 0.0}
     if route == "refuse":
-        update["refusal_reason"] = "unsafe"
+        update["refusal_reason"] = "self_harm" if is_self_harm(state["question"]) else "unsafe"
     return update
 
 

@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from difflib import get_close_matches
 
+from tutor.agent.safety import asks_for_harm, is_self_harm
+from tutor.screening import INSTRUCTION_RULES
 from tutor.text import STOPWORDS, WORD, content_words, split_sentences, stem, stems
 
 Route = str  # "answer" | "refuse" | "smalltalk" | "clarify"
@@ -20,11 +22,6 @@ INJECTION = re.compile(
     r"|system prompt|your (instructions|prompt|rules)\b|reveal (your|the) (prompt|instructions)"
     r"|jailbreak|developer mode|\bDAN\b|pretend (you are|to be)|act as (an? )?(unfiltered|evil|different)"
     r"|disregard (your|the|all)|override (your|the) (rules|instructions)|<\s*/?\s*(system|script)",
-    re.IGNORECASE,
-)
-UNSAFE = re.compile(
-    r"\b(bomb|explosive|weapon|firearm|kill|murder|poison|suicide|self[- ]harm|meth|cocaine|heroin"
-    r"|steal|malware|ransomware|hack into|phishing|credit card numbers?)\b",
     re.IGNORECASE,
 )
 SMALLTALK = re.compile(
@@ -72,17 +69,25 @@ YES_NO_QUESTION = re.compile(
 
 
 def route_question(question: str) -> Route:
-    """First cut before any retrieval: clarify, smalltalk, refuse (unsafe/injection) or answer."""
+    """First cut before any retrieval: clarify, smalltalk, refuse (injection, a request for harm,
+    self-harm) or answer. Questions *about* harm (what a course teaches on malware, how to
+    defend against phishing) are answered: see `safety`."""
     text = question.strip()
     if len(re.sub(r"[\W_]+", "", text)) < 2:
         return "clarify"
-    if INJECTION.search(text) or UNSAFE.search(text):
+    if is_injection(text) or is_self_harm(text) or asks_for_harm(text):
         return "refuse"
     if SMALLTALK.match(text):
         return "smalltalk"
     if len(content_words(text)) == 0:
         return "clarify"
     return "answer"
+
+
+def is_injection(text: str) -> bool:
+    """Orders to the assistant instead of a question: the question patterns here, and the
+    instruction rules that screen documents (an order is an attack wherever it comes from)."""
+    return bool(INJECTION.search(text)) or any(rule.search(text) for _, rule in INSTRUCTION_RULES)
 
 
 def is_follow_up(question: str) -> bool:

@@ -39,7 +39,7 @@ class TutorState(TypedDict, total=False):
     previous_questions: list[str]  # the learner's earlier questions in this conversation
     level: str
     route: str  # answer | refuse | smalltalk | clarify
-    refusal_reason: str  # "unsafe", "out_of_scope" or "withheld" (a draft failed the post-check)
+    refusal_reason: str  # "unsafe", "self_harm", "out_of_scope" or "withheld" (a draft failed the post-check)
     standalone: str  # the question, with its conversation when it is a follow-up
     query: str  # what is searched: `standalone`, or its rewrite with typos fixed
     rewrites: int

@@ -204,7 +204,7 @@ class TutorService:
     def canned(self, graph_state: TutorState, suggestions: list[str]) -> str:
         """The reply for routes that don't go through the LLM, ending with what we *can* help with."""
         name = {"smalltalk": "smalltalk", "clarify": "clarify"}.get(graph_state["route"])
-        name = name or {"unsafe": "unsafe", "withheld": "withheld"}.get(graph_state.get("refusal_reason", ""), "refuse")
+        name = name or {"unsafe": "unsafe", "self_harm": "self_harm", "withheld": "withheld"}.get(graph_state.get("refusal_reason", ""), "refuse")
         return for_institute(name, self.context.profile) + "\n" + "\n".join(f"- {s}" for s in suggestions)
 
     def too_long(self, text: str, state: LearnerState, started: float) -> TutorAnswer:
