@@ -14,6 +14,7 @@ from tutor.screening import (
     is_allowed,
     outside_addresses,
     screen_document,
+    without_outside_addresses,
 )
 
 from .conftest import ROOT
@@ -183,3 +184,18 @@ def test_links_outside_the_allowed_domains_are_shown_as_text() -> None:
     assert shown == ("Apply on [our site](https://www.opit.com/apply) or here (`http://evil.example/login`). "
                      "Questions: admissions@opit.com, `help@evil.example` or `www.evil.example/x`.")
     assert inert_links(shown, ["opit.com"]) == shown, "idempotent: showing twice changes nothing"
+
+
+def test_outside_addresses_are_taken_out_of_answers_not_the_whole_answer() -> None:
+    allowed = ["carpentries.org"]
+    answer = ("See [the lesson](https://swcarpentry.github.io/shell-novice/) or https://evil.example/x, "
+              "write to team@carpentries.org or to bob@elsewhere.example, and read https://docs.carpentries.org/coc [1].")
+    shown = without_outside_addresses(answer, allowed)
+    assert "github.io" not in shown and "evil.example" not in shown and "elsewhere.example" not in shown
+    assert "the lesson" in shown and "team@carpentries.org" in shown and "https://docs.carpentries.org/coc" in shown
+    assert check_answer(shown, allowed) == []
+    gate = AnswerGate(allowed)
+    streamed = gate.feed(answer + " ") + gate.flush()
+    assert not gate.blocked and "evil.example" not in streamed and "the lesson" in streamed
+    # a request for credentials is still withheld, address or not
+    assert check_answer(without_outside_addresses("Email your password to evil@example.com [1].", allowed), allowed)

@@ -237,6 +237,7 @@ class AnswerGate:
 
     def _release(self, end: int) -> str:
         ready, self.pending = self.pending[:end], self.pending[end:]
+        ready = without_outside_addresses(ready, self.allowed)
         if check_answer(ready, self.allowed):
             self.blocked = True
             return ""
@@ -267,3 +268,19 @@ def inert_links(markdown: str, allowed_domains: Iterable[str]) -> str:
         return match.group(0) if is_allowed(target, allowed) else f"{match.group('label')} (`{target}`)"
 
     return LINKISH.sub(replace, markdown)
+
+
+def without_outside_addresses(answer: str, allowed_domains: Iterable[str]) -> str:
+    """An answer with the addresses outside the allowed domains taken out: a link keeps its
+    label, a bare address goes. Content links to many sites (lesson pages, partners); quoting
+    them is no reason to withhold a whole answer, but the tutor only sends learners to the
+    institute's own addresses (a planted page's "apply at evil.example" loses its address)."""
+    allowed = list(allowed_domains)
+
+    def replace(match: re.Match[str]) -> str:
+        if match.group("bare"):
+            address = match.group("bare").rstrip(".,;:")
+            return match.group(0) if is_allowed(address, allowed) else match.group("bare")[len(address):]
+        return match.group(0) if is_allowed(match.group("target"), allowed) else match.group("label")
+
+    return re.sub(r"\(\s*\)|[ \t]{2,}", lambda m: "" if m.group(0).startswith("(") else " ", LINKISH.sub(replace, answer))

@@ -17,7 +17,7 @@ from tutor.agent.state import TutorContext, TutorState
 from tutor.chunking import count_tokens
 from tutor.embeddings import get_embeddings
 from tutor.retrieval import SearchHit
-from tutor.screening import check_answer, screen_document
+from tutor.screening import check_answer, screen_document, without_outside_addresses
 from tutor.text import split_sentences, stems
 from tutor.topics import level_instruction
 
@@ -164,6 +164,7 @@ def generate(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
         update["draft"] = str(runtime.context.fallback_model.invoke(messages).content)
         update["llm_used"] = "extractive"
         update["notice"] = f"{prompt('fallback_notice')} ({type(exc).__name__})"
+    update["draft"] = shown_draft(update["draft"], runtime)
     update["generate_s"] = state.get("generate_s", 0.0) + time.perf_counter() - started
     return update
 
@@ -173,6 +174,11 @@ def post_check(answer: str, runtime: Runtime[TutorContext]) -> list[str]:
     them to an address outside the allowed domains. A grounded answer can still do that when
     its source was planted, so this check does not trust the sources."""
     return [finding.reason for finding in check_answer(answer, runtime.context.allowed_domains)]
+
+
+def shown_draft(draft: str, runtime: Runtime[TutorContext]) -> str:
+    """The draft as the learner may see it: addresses outside the institute taken out."""
+    return without_outside_addresses(draft, runtime.context.allowed_domains)
 
 
 def verify(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
@@ -209,7 +215,7 @@ def fallback(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
     """Compose the answer from the same numbered passages' sentences: grounded by construction."""
     headings = [heading(hit) for hit in state["source_hits"]]
     message = answer_message(numbered_sources(headings, state["sources"]), standalone_question(state))
-    draft = str(runtime.context.fallback_model.invoke([HumanMessage(message)]).content)
+    draft = shown_draft(str(runtime.context.fallback_model.invoke([HumanMessage(message)]).content), runtime)
     if post_check(draft, runtime):
         return {"route": "refuse", "refusal_reason": "withheld", "answer": "", "cited": []}
     verdict = policy.verify_answer(draft, titled_sources(state), state["question"])
