@@ -1,10 +1,13 @@
-"""Hybrid retrieval: contract, fusion, filters, de-duplication, diversity."""
+"""Hybrid retrieval: contract, fusion, document vote, filters, de-duplication, diversity."""
 
 from __future__ import annotations
 
 import json
 
-from tutor.retrieval import reciprocal_rank_fusion
+import numpy as np
+
+from tutor.chunking import Chunk
+from tutor.retrieval import add_document_vote, document_ranks, reciprocal_rank_fusion
 
 from .conftest import run_tutor
 
@@ -53,3 +56,21 @@ def test_reciprocal_rank_fusion_rewards_agreement() -> None:
     fused = reciprocal_rank_fusion([[1, 2, 3], [3, 1, 4]], k=60)
     assert [p for p, _ in fused][:2] == [1, 3]
     assert {p for p, _ in fused} == {1, 2, 3, 4}
+
+
+def test_documents_close_in_several_passages_outrank_a_lone_close_chunk() -> None:
+    similarities = np.array([0.8, 0.1, 0.1, 0.6, 0.6, 0.6])
+    rows = {"lone": np.array([0, 1, 2]), "focused": np.array([3, 4, 5])}
+    assert document_ranks(similarities, rows) == {"focused": 1, "lone": 2}
+
+
+def test_the_document_vote_lifts_a_chunk_of_the_closest_document() -> None:
+    chunks = [Chunk(f"{d}:{i}", d, d, "", "article", "", i, "text") for i, d in enumerate(["lone", "focused"])]
+    fused = [(0, 0.30), (1, 0.28)]
+    voted = add_document_vote(fused, chunks, {"focused": 1, "lone": 20}, k=10)
+    assert [p for p, _ in voted] == [1, 0]
+
+
+def test_the_article_about_the_question_comes_first(retriever) -> None:
+    top = retriever.search("What career services does OPIT offer besides mentoring?", k=5)[0]
+    assert "Career Coaching" in top.chunk.text or "Resource Hub" in top.chunk.text

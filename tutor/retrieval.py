@@ -1,8 +1,10 @@
-"""Hybrid search: dense (Chroma) + BM25, fused by reciprocal rank fusion, then de-duplicated
-and diversified across documents.
+"""Hybrid search: dense (Chroma) + BM25, fused by reciprocal rank fusion, with a vote for the
+documents closest to the question as a whole, then de-duplicated and diversified across documents.
 
 Dense vectors catch paraphrases; BM25 catches exact names and figures ("€2,250", "TLP") that a
-small embedding model blurs. RRF needs no score calibration between the two.
+small embedding model blurs. RRF needs no score calibration between the two. The document vote
+lifts the one chunk that holds a figure ("16-hour") but reads unlike the question, when the rest
+of its article is about what was asked.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ CANDIDATES = 30  # per retriever, before fusion
 NEAR_DUPLICATE_COSINE = 0.95
 FREE_PER_DOCUMENT = 3  # a focused question may well need three chunks of one article
 SAME_DOCUMENT_DISCOUNT = 0.6  # per further chunk of that document
+DOCUMENT_WEIGHT = 1.0  # the document ranking votes as much as the chunk-level dense ranking
 
 
 class SearchUnavailable(RuntimeError):
@@ -83,6 +86,14 @@ class IndexGeneration:
     def vocabulary(self) -> set[str]:
         """Every lower-case word of the indexed text: tells typos and foreign topics apart."""
         return {w for c in self.chunks for w in re.findall(r"[a-z][a-z'’\-]*", c.embed_text.lower())}
+
+    @cached_property
+    def document_rows(self) -> dict[str, np.ndarray]:
+        """doc id -> positions of its chunks, for scoring whole documents."""
+        rows: dict[str, list[int]] = {}
+        for position, doc_id in enumerate(self.doc_ids):
+            rows.setdefault(str(doc_id), []).append(position)
+        return {doc_id: np.array(positions) for doc_id, positions in rows.items()}
 
     @cached_property
     def acronyms(self) -> dict[str, str]:
@@ -151,6 +162,26 @@ def reciprocal_rank_fusion(
     return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
 
 
+def document_ranks(similarities: np.ndarray, document_rows: dict[str, np.ndarray]) -> dict[str, int]:
+    """1-based rank of each document by the mean cosine of its FREE_PER_DOCUMENT best chunks:
+    an article that answers a question tends to be close to it in several passages, while a
+    lone close chunk of an unrelated article is often a coincidence of wording."""
+    scores = {
+        doc_id: float(np.mean(np.sort(similarities[rows])[-FREE_PER_DOCUMENT:]))
+        for doc_id, rows in document_rows.items()
+    }
+    return {doc_id: rank for rank, doc_id in enumerate(sorted(scores, key=lambda d: (-scores[d], d)), start=1)}
+
+
+def add_document_vote(
+    fused: list[tuple[int, float]], chunks: list[Chunk], ranks: dict[str, int], k: int, weight: float = DOCUMENT_WEIGHT
+) -> list[tuple[int, float]]:
+    """Each fused candidate gains weight/(k + its document's rank), the RRF term of a ranking of
+    documents; re-sorted best first."""
+    voted = [(p, score + weight / (k + ranks[chunks[p].doc_id])) for p, score in fused]
+    return sorted(voted, key=lambda item: (-item[1], item[0]))
+
+
 def document_discount(already_chosen: int) -> float:
     """1 for a document's first FREE_PER_DOCUMENT chunks, then a growing discount."""
     return SAME_DOCUMENT_DISCOUNT ** max(0, already_chosen - FREE_PER_DOCUMENT + 1)
@@ -216,9 +247,11 @@ class HybridRetriever:
             self.settings.rrf_k,
             [1.0, self.settings.keyword_weight],
         )
+        similarities = index.vectors @ vector
+        fused = add_document_vote(fused, index.chunks, document_ranks(similarities, index.document_rows), self.settings.rrf_k)
         chosen = select_diverse(fused, index.vectors, index.chunks, k)
         return [
-            SearchHit(rank=r, chunk=index.chunks[p], score=s, similarity=float(index.vectors[p] @ vector))
+            SearchHit(rank=r, chunk=index.chunks[p], score=s, similarity=float(similarities[p]))
             for r, (p, s) in enumerate(chosen, start=1)
         ]
 
