@@ -166,3 +166,9 @@ def test_the_contents_own_acronyms_are_read_from_its_text_and_expanded() -> None
     assert policy.rewrite_query("is tum online", VOCABULARY, acronyms) == "is Technical University of Munich TUM online"
     assert policy.unknown_words("Is TUM at the career fair?", VOCABULARY, frozenset(acronyms)) == ([], [])
     assert policy.acronyms_in(["We met (TODAY) at noon."]) == {}
+
+
+def test_passages_naming_the_subject_asked_about_come_first() -> None:
+    passages = ["Data Carpentry workshops teach data skills.", "Library lessons.", "Software Carpentry teaches the shell."]
+    assert policy.subject_first("What does a Software Carpentry workshop teach?", passages) == [2, 0, 1]
+    assert policy.subject_first("what do workshops teach?", passages) == [0, 1, 2]  # no names: order kept

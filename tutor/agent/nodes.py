@@ -57,11 +57,14 @@ def condense(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
 
 def retrieve(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
     """Hybrid search for the current query; a comparison searches each side too, and the
-    lists are interleaved so both sides reach the prompt's first passages."""
+    lists are interleaved so both sides reach the prompt's first passages. Passages that name
+    what the question names go first."""
     started = time.perf_counter()
     k = runtime.context.settings.retrieve_k
     queries = [state["query"], *policy.comparison_parts(state["query"])]
     hits = interleave([runtime.context.retriever.search(q, k=k) for q in queries], k)
+    order = policy.subject_first(standalone_question(state), [hit.chunk.embed_text for hit in hits])
+    hits = [replace(hits[i], rank=rank) for rank, i in enumerate(order, start=1)]
     return {"hits": hits, "retrieve_s": state.get("retrieve_s", 0.0) + time.perf_counter() - started}
 
 

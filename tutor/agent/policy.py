@@ -218,11 +218,24 @@ def specifics(text: str) -> list[str]:
 def missing_specifics(text: str, passages: str) -> list[str]:
     """The names and years in `text` that `passages` never mention (typos forgiven): "Oxford"
     in a question answered from another university's page, "2026" for a 2024 event."""
+    return absent(list(dict.fromkeys(specifics(text))), passages)
+
+
+def absent(names: list[str], passages: str) -> list[str]:
+    """The `names` that `passages` never mention, a close misspelling counting as a mention."""
     words = {w.lower().strip("'’-.,") for w in WORD.findall(passages)}
     return [
-        name for name in dict.fromkeys(specifics(text))
+        name for name in names
         if name.lower() not in words and not get_close_matches(name.lower(), words, n=1, cutoff=TYPO_SIMILARITY)
     ]
+
+
+def subject_first(question: str, passages: list[str]) -> list[int]:
+    """Indices of `passages`, those naming more of what the question names first (stable):
+    "What does a Software Carpentry workshop teach?" is answered from the page that says
+    "Software Carpentry", not from a closer-sounding page on another workshop."""
+    asked = list(dict.fromkeys(specifics(question)))
+    return sorted(range(len(passages)), key=lambda i: len(absent(asked, passages[i])) if asked else 0)
 
 
 def is_strong(evidence: Evidence) -> bool:
