@@ -8,7 +8,7 @@ backend) nothing is translated: the question goes on as asked.
 from __future__ import annotations
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import HumanMessage, SystemMessage
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from tutor.agent.prompts import prompt
 from tutor.language import LANGUAGES
@@ -28,7 +28,7 @@ def to_english(model: BaseChatModel, question: str) -> str:
     return " ".join(reply.split()) or question
 
 
-def reply_messages(text: str, language: str) -> list:
+def reply_messages(text: str, language: str) -> list[BaseMessage]:
     """The request to write an English reply in the learner's language."""
     return [SystemMessage(prompt("translate_reply").format(language=LANGUAGES[language])), HumanMessage(text)]
 
