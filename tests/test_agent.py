@@ -10,8 +10,10 @@ from langchain_core.messages import AIMessage
 
 from tutor.agent.graph import build_graph
 from tutor.agent.nodes import MAX_GENERATIONS, MAX_REWRITES
+from tutor.agent.prompts import prompt
 from tutor.agent.state import TutorContext
 from tutor.evaluation import load_golden, run_eval, select
+from tutor.language import detect
 from tutor.llm import make_chat_model
 from tutor.service import Final, Token, TutorService
 
@@ -133,6 +135,23 @@ def test_hostile_questions_get_calm_answers(service: TutorService, question: str
     assert "\x00" not in answer.question and len(answer.question) < 2_100
 
 
+@pytest.mark.parametrize(
+    ("question", "language"),
+    [("Quanto costa il master in cybersecurity a trimestre?", "it"), ("¿Cuál es la capital de Australia?", "es")],
+)
+def test_other_languages_without_an_llm_are_handled_calmly(service: TutorService, question: str, language: str) -> None:
+    """No model to translate with: the question is searched as asked; a decline is written in the
+    learner's language (its fixed text), an answer quotes the English sources with valid citations."""
+    answer = service.ask(question)
+    assert answer.question == question
+    if answer.route == "answer":
+        assert answer.citations and all(f"[{c.n}]" in answer.answer for c in answer.citations)
+    else:
+        assert answer.answer.startswith(prompt("refuse", language).split("{name}")[0])
+        assert answer.suggestions, "a decline still says what the tutor can help with"
+    assert language == "it" or answer.route == "refuse", "the capital of Australia is out of scope"
+
+
 def test_ask_json_contract(indexed_settings) -> None:
     result = run_tutor(["ask", "What skills does a machine learning engineer need?", "--json", "--llm", "extractive"], indexed_settings)
     assert result.returncode == 0, result.stderr
@@ -168,3 +187,34 @@ def test_local_llm_answers_with_valid_citations(tmp_path) -> None:
     assert len(tokens) >= 2, "the answer arrives in pieces (a sentence at a time, each post-checked)"
     assert final.route == "answer" and final.citations and "2,250" in final.answer
     assert final.llm in {"local", "extractive"}
+
+
+@pytest.fixture(scope="module")
+def local_service(tmp_path_factory) -> TutorService:
+    """The institute corpus answered by the real local model."""
+    tmp = tmp_path_factory.mktemp("local")
+    copy_corpus(tmp / "corpus")
+    settings = make_settings(tmp, llm="local")
+    from tutor.index import build_index
+
+    build_index(settings)
+    return TutorService(settings)
+
+
+@pytest.mark.slow
+def test_local_llm_answers_an_italian_question_in_italian(local_service: TutorService) -> None:
+    """Searched and verified in English, answered in Italian with the same valid citations."""
+    events = list(local_service.stream("Quando è stato lanciato il MSc in Cybersecurity?"))
+    final = events[-1].answer
+    assert final.route == "answer" and "2024" in final.answer and final.citations
+    assert detect(final.answer) == "it" and not final.notice
+    assert all(f"[{c.n}]" in final.answer for c in final.citations)
+    streamed = "".join(event.text for event in events if isinstance(event, Token))
+    assert streamed.strip() == final.answer.strip(), "only the Italian answer is streamed"
+
+
+@pytest.mark.slow
+def test_local_llm_declines_a_spanish_question_in_spanish(local_service: TutorService) -> None:
+    final = local_service.ask("¿Cuál es la capital de Australia?")
+    assert final.route == "refuse" and final.answer.startswith(prompt("refuse", "es").split("{name}")[0])
+    assert final.suggestions and all(f"- {s}" in final.answer for s in final.suggestions)

@@ -1,11 +1,12 @@
 """Wiring of the tutoring graph; the stages themselves live in nodes.py.
 
-    guard ─┬─ answer ─> condense -> retrieve -> grade ─┬─ strong ─> generate -> verify ─┬─ ok ──────> END
-           │                          ^                ├─ weak ───> rewrite ─┘ (max 1)    ├─ retry ───> generate (max 1)
-           │                          └────────────────┘                                  ├─ failed ──> fallback -> END
-           └─ refuse / smalltalk / clarify ─> END      └─ still weak ─> decline -> END   └─ withheld > fallback -> END
-                                                                          (post-check again; withheld -> refuse)
-
+    guard ─┬─ answer ─> translate ─┬─ answer ─> condense -> retrieve -> grade ─┬─ strong ─> generate -> verify ─┬─ ok ──────> localise -> END
+           │                       │                          ^                ├─ weak ───> rewrite ─┘ (max 1)    ├─ retry ───> generate (max 1)
+           │                       │                          └────────────────┘                                  ├─ failed ──> fallback -> localise
+           └───────────────────────┴─ refuse / smalltalk / clarify ─> END      └─ still weak ─> decline -> END   └─ withheld > fallback -> localise
+                                                                                             (post-check again; withheld -> refuse)
+translate: a question in another language goes on in English (with an LLM; routed again).
+localise: the verified English answer in the learner's language, [n] and figures kept.
 condense: a follow-up is searched with its conversation when that brings the search closer;
 retrieve: a comparison is searched side by side; grade: a name or year the passages never
 mention is a near miss; verify: names, years, figures and a "yes" must be in the cited passage.
@@ -25,16 +26,19 @@ from tutor.agent.state import TutorContext, TutorState
 def build_graph():
     """The compiled graph (stateless: conversation memory lives in the learners store)."""
     graph = StateGraph(TutorState, context_schema=TutorContext)
-    for name in ("guard", "condense", "retrieve", "grade", "rewrite", "decline", "generate", "verify", "fallback"):
+    stages = ("guard", "translate", "condense", "retrieve", "grade", "rewrite", "decline", "generate", "verify", "fallback", "localise")
+    for name in stages:
         graph.add_node(name, getattr(nodes, name))
     graph.add_edge(START, "guard")
-    graph.add_conditional_edges("guard", lambda s: "condense" if s["route"] == "answer" else END, ["condense", END])
+    graph.add_conditional_edges("guard", lambda s: "translate" if s["route"] == "answer" else END, ["translate", END])
+    graph.add_conditional_edges("translate", lambda s: "condense" if s["route"] == "answer" else END, ["condense", END])
     graph.add_edge("condense", "retrieve")
     graph.add_edge("retrieve", "grade")
     graph.add_conditional_edges("grade", nodes.after_grade, ["generate", "rewrite", "decline"])
     graph.add_edge("rewrite", "retrieve")
     graph.add_edge("decline", END)
     graph.add_edge("generate", "verify")
-    graph.add_conditional_edges("verify", nodes.after_verify, {"done": END, "generate": "generate", "fallback": "fallback"})
-    graph.add_edge("fallback", END)
+    graph.add_conditional_edges("verify", nodes.after_verify, {"done": "localise", "generate": "generate", "fallback": "fallback"})
+    graph.add_edge("fallback", "localise")
+    graph.add_edge("localise", END)
     return graph.compile()

@@ -10,12 +10,13 @@ from itertools import zip_longest
 from langchain_core.messages import HumanMessage, SystemMessage
 from langgraph.runtime import Runtime
 
-from tutor.agent import policy
+from tutor.agent import policy, translation
 from tutor.agent.prompts import answer_message, numbered_sources, prompt, system_prompt
 from tutor.agent.safety import is_self_harm
 from tutor.agent.state import TutorContext, TutorState
 from tutor.chunking import count_tokens
 from tutor.embeddings import get_embeddings
+from tutor.language import detect
 from tutor.retrieval import SearchHit
 from tutor.screening import check_answer, screen_document, without_outside_addresses
 from tutor.text import split_sentences, stems
@@ -27,13 +28,31 @@ PROMPT_SOURCES = 3  # passages the prompt's sentences are drawn from
 OVERLAP_WEIGHT = 0.05  # per shared content word, next to a cosine similarity in [0, 1]
 
 
+def routed(question: str) -> TutorState:
+    """The route of a question, and why when it is refused."""
+    route = policy.route_question(question)
+    if route != "refuse":
+        return {"route": route}
+    return {"route": route, "refusal_reason": "self_harm" if is_self_harm(question) else "unsafe"}
+
+
 def guard(state: TutorState) -> TutorState:
     """Route before any work: clarify, small talk, unsafe/injection, or a real question."""
-    route = policy.route_question(state["question"])
-    update: TutorState = {"route": route, "rewrites": 0, "generations": 0, "retrieve_s": 0.0, "generate_s": 0.0}
-    if route == "refuse":
-        update["refusal_reason"] = "self_harm" if is_self_harm(state["question"]) else "unsafe"
-    return update
+    counters: TutorState = {"rewrites": 0, "generations": 0, "retrieve_s": 0.0, "generate_s": 0.0, "translate_s": 0.0}
+    return {**counters, **routed(state["question"])}
+
+
+def translate(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
+    """Search and check in English, the corpus's language: a question in another language
+    goes on as its English translation (one short model call) and is routed again, since
+    the guard's patterns read English; the learner's own words are kept in `asked`."""
+    language = detect(state["question"])
+    if not translation.translates(language, runtime.context.llm_name):
+        return {"language": language}
+    started = time.perf_counter()
+    english = translation.to_english(runtime.context.chat_model, state["question"])
+    elapsed = time.perf_counter() - started
+    return {"language": language, "asked": state["question"], "question": english, "translate_s": elapsed, **routed(english)}
 
 
 def standalone_question(state: TutorState) -> str:
@@ -202,6 +221,23 @@ def titled_sources(state: TutorState) -> list[str]:
     """Each numbered passage under its heading, as the model saw it: a name the heading gives
     ("MSc in Cybersecurity") backs an answer as well as the text does."""
     return [f"{heading(hit)}\n{text}" for hit, text in zip(state["source_hits"], state["sources"])]
+
+
+def localise(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
+    """The verified English answer in the learner's language. Grounding was checked on the
+    English, so the translation must keep every [n] and every figure and pass the post-check;
+    otherwise the learner gets the verified English with a note in their language."""
+    language = state.get("language", "en")
+    if state["route"] != "answer" or not translation.translates(language, runtime.context.llm_name):
+        return {}
+    started = time.perf_counter()
+    english = state["answer"]
+    translated = translation.to_learner(runtime.context.chat_model, english, language)
+    elapsed = state.get("translate_s", 0.0) + time.perf_counter() - started
+    if policy.faithful_translation(english, translated) and not post_check(translated, runtime):
+        return {"answer": translated, "answer_language": language, "translate_s": elapsed}
+    notice = " ".join(filter(None, [state.get("notice"), prompt("untranslated", language)]))
+    return {"answer_language": "en", "notice": notice, "translate_s": elapsed}
 
 
 def after_verify(state: TutorState) -> str:

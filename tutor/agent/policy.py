@@ -370,3 +370,13 @@ def declines(answer: str) -> bool:
             re.IGNORECASE,
         )
     )
+
+
+def faithful_translation(original: str, translation: str) -> bool:
+    """A translation may reword, never re-source or change a figure: the same [n] markers
+    and the same digit groups ("2,250" and Italian "2.250" both give 2 and 250)."""
+
+    def facts(text: str) -> tuple[list[str], list[str]]:
+        return sorted(CITATION.findall(text)), sorted(re.findall(r"\d+", CITATION.sub("", text)))
+
+    return bool(translation.strip()) and facts(original) == facts(translation)

@@ -9,14 +9,19 @@ from tutor.profile import InstituteProfile
 
 
 @lru_cache(maxsize=None)
-def prompt(name: str) -> str:
-    """The text of prompts/<name>.txt, without its trailing newline."""
-    return (files("tutor.agent") / "prompts" / f"{name}.txt").read_text(encoding="utf-8").rstrip("\n")
+def prompt(name: str, language: str = "en") -> str:
+    """The text of prompts/<name>.txt, without its trailing newline; for another language the
+    learner's own prompts/<language>/<name>.txt when there is one (the fixed replies are
+    written out per language: instant, and the same without an LLM)."""
+    folder = files("tutor.agent") / "prompts"
+    localised = folder / language / f"{name}.txt"
+    path = localised if language != "en" and localised.is_file() else folder / f"{name}.txt"
+    return path.read_text(encoding="utf-8").rstrip("\n")
 
 
-def for_institute(name: str, profile: InstituteProfile) -> str:
+def for_institute(name: str, profile: InstituteProfile, language: str = "en") -> str:
     """A prompt text with the institute's own words filled in (`{name}`, `{persona}`)."""
-    return prompt(name).format(name=profile.name, short_name=profile.display_name, persona=profile.persona)
+    return prompt(name, language).format(name=profile.name, short_name=profile.display_name, persona=profile.persona)
 
 
 def system_prompt(profile: InstituteProfile, level_instruction: str) -> str:

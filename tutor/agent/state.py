@@ -35,7 +35,9 @@ class TutorContext:
 class TutorState(TypedDict, total=False):
     """One question's journey from guard to record."""
 
-    question: str
+    question: str  # in English from `translate` on: what every later stage searches and checks
+    asked: str  # the learner's own words when `question` is their translation
+    language: str  # the learner's language (ISO 639-1); replies are written in it
     previous_questions: list[str]  # the learner's earlier questions in this conversation
     level: str
     route: str  # answer | refuse | smalltalk | clarify
@@ -51,8 +53,10 @@ class TutorState(TypedDict, total=False):
     blocked: list[str]  # why the post-check withheld the last draft (empty: it passed)
     generations: int
     answer: str
+    answer_language: str  # what `localise` wrote the answer in: the learner's language, or "en" if it failed
     cited: list[int]
     llm_used: str
     notice: str
     retrieve_s: float
     generate_s: float
+    translate_s: float

@@ -12,6 +12,7 @@ from dataclasses import replace
 
 from langchain_core.messages import HumanMessage, SystemMessage
 
+from tutor.agent import translation
 from tutor.agent.graph import build_graph
 from tutor.agent.prompts import for_institute, prompt, system_prompt
 from tutor.agent.state import TutorContext, TutorState
@@ -36,6 +37,7 @@ from tutor.service.quizzes import Quizzes
 from tutor.service.search import SearchService
 
 STREAMED_NODES = {"generate", "fallback"}
+LOCALISED_NODES = {"localise"}  # a translated answer: only the learner's language reaches them
 
 
 class TutorService:
@@ -123,7 +125,7 @@ class TutorService:
                 final = payload
                 continue
             message, meta = payload
-            if meta.get("langgraph_node") not in STREAMED_NODES or not message.content:
+            if meta.get("langgraph_node") not in self.streamed_nodes(final, context) or not message.content:
                 continue
             if last_step is not None and meta.get("langgraph_step") != last_step:
                 gate.reset()
@@ -136,13 +138,23 @@ class TutorService:
             if text:
                 first_token = first_token or time.perf_counter() - started
                 yield Token(text)
+        if final.get("answer_language") == "en" and last_step is not None:  # the translation was dropped
+            gate.reset()
+            yield Reset()
+            gate.feed(final.get("answer", ""))
         if tail := gate.flush():
             first_token = first_token or time.perf_counter() - started
             yield Token(tail)
-        answer = self.finish(final, state, started, first_token, conversation, context.llm_name)
+        answer = self.finish(final, state, started, first_token, conversation, context)
         if conversation is not None:
             conversation.add(answer)
         yield Final(answer)
+
+    @staticmethod
+    def streamed_nodes(graph_state: TutorState, context: TutorContext) -> set[str]:
+        """Whose tokens the learner sees: the English draft's, or only its translation."""
+        translated = translation.translates(graph_state.get("language", "en"), context.llm_name)
+        return LOCALISED_NODES if translated else STREAMED_NODES
 
     def context_for(self, llm: str | None) -> TutorContext:
         """The graph's context for a question: the service's LLM, or none at all (extractive)."""
@@ -161,23 +173,26 @@ class TutorService:
         started: float,
         first_token: float | None,
         conversation: ConversationThread | None,
-        llm_name: str,
+        context: TutorContext,
     ) -> TutorAnswer:
         """Turn the final graph state into an answer, record it for the learner, suggest next steps."""
         route = graph_state["route"]
+        asked = graph_state.get("asked", graph_state["question"])
         cited_hits = graph_state.get("source_hits", [])
         citations = [self.citation(n, cited_hits[n - 1]) for n in graph_state.get("cited", []) if 0 < n <= len(cited_hits)]
         topics = state.pedagogy.topics_of(c.doc_id for c in citations) if route == "answer" else []
-        suggestions = state.suggestions(topics, {graph_state["question"]})
+        suggestions = state.suggestions(topics, {asked})
+        if route != "answer":
+            suggestions = self.localised(suggestions, graph_state.get("language", "en"), context)
         answer = graph_state.get("answer", "") if route == "answer" else self.canned(graph_state, suggestions)
         result = TutorAnswer(
-            question=graph_state["question"],
+            question=asked,
             answer=answer,
             route=route,
             citations=citations,
             topics=topics,
             learner=state.learner,
-            llm=graph_state.get("llm_used", llm_name if route == "answer" else "none"),
+            llm=graph_state.get("llm_used", context.llm_name if route == "answer" else "none"),
             timings={},
             suggestions=suggestions,
             hint=state.hint(topics) if topics else None,
@@ -191,6 +206,7 @@ class TutorService:
         result.timings = {
             "retrieve_s": round(graph_state.get("retrieve_s", 0.0), 3),
             "generate_s": round(graph_state.get("generate_s", 0.0), 3),
+            "translate_s": round(graph_state.get("translate_s", 0.0), 3),
             "first_token_s": round(first_token if first_token is not None else total, 3),
             "total_s": round(total, 3),
         }
@@ -201,11 +217,21 @@ class TutorService:
         c = hit.chunk
         return Citation(n=n, chunk_id=c.chunk_id, doc_id=c.doc_id, title=c.title, section=c.section, text=c.text, date=c.date or "")
 
+    @staticmethod
+    def localised(suggestions: list[str], language: str, context: TutorContext) -> list[str]:
+        """Suggested questions in the learner's language (one model call); asked, they are
+        translated back like any question. Without an LLM they stay in the corpus's English."""
+        if not translation.translates(language, context.llm_name):
+            return suggestions
+        return translation.lines_to_learner(context.chat_model, suggestions, language)
+
     def canned(self, graph_state: TutorState, suggestions: list[str]) -> str:
-        """The reply for routes that don't go through the LLM, ending with what we *can* help with."""
+        """The reply for routes that don't go through the LLM, ending with what we *can* help with,
+        written out in the learner's language when there is a text for it."""
         name = {"smalltalk": "smalltalk", "clarify": "clarify"}.get(graph_state["route"])
         name = name or {"unsafe": "unsafe", "self_harm": "self_harm", "withheld": "withheld"}.get(graph_state.get("refusal_reason", ""), "refuse")
-        return for_institute(name, self.context.profile) + "\n" + "\n".join(f"- {s}" for s in suggestions)
+        intro = for_institute(name, self.context.profile, graph_state.get("language", "en"))
+        return intro + "\n" + "\n".join(f"- {s}" for s in suggestions)
 
     def too_long(self, text: str, state: LearnerState, started: float) -> TutorAnswer:
         """A calm answer for a question beyond the length limit; nothing is searched or stored."""

@@ -1,0 +1,51 @@
+"""Model calls that carry a learner's question into English and the reply back.
+
+The corpus, the index and every grounding check are English, so the agent works in English
+throughout and only the edges speak the learner's language. Without an LLM (the extractive
+backend) nothing is translated: the question goes on as asked.
+"""
+
+from __future__ import annotations
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
+
+from tutor.agent.prompts import prompt
+from tutor.language import LANGUAGES
+
+
+def translates(language: str, llm_name: str) -> bool:
+    """Whether this question is translated: another language and a model that can write it."""
+    return language != "en" and llm_name != "extractive"
+
+
+def to_english(model: BaseChatModel, question: str) -> str:
+    """The question in English; as asked when the model fails or replies with nothing."""
+    try:
+        reply = str(model.invoke([SystemMessage(prompt("translate")), HumanMessage(question)]).content)
+    except Exception:  # a model server that went away: search with the learner's own words
+        return question
+    return " ".join(reply.split()) or question
+
+
+def reply_messages(text: str, language: str) -> list[BaseMessage]:
+    """The request to write an English reply in the learner's language."""
+    return [SystemMessage(prompt("translate_reply").format(language=LANGUAGES[language])), HumanMessage(text)]
+
+
+def to_learner(model: BaseChatModel, text: str, language: str) -> str:
+    """An English reply in the learner's language (empty when the model fails)."""
+    try:
+        return str(model.invoke(reply_messages(text, language)).content).strip()
+    except Exception:  # the caller keeps the English reply
+        return ""
+
+
+def lines_to_learner(model: BaseChatModel, lines: list[str], language: str) -> list[str]:
+    """Several short lines (suggested questions) in one call; the English ones when the
+    model does not give back exactly one line for each."""
+    if not lines:
+        return lines
+    translated = [line.strip().removeprefix("- ") for line in to_learner(model, "\n".join(lines), language).splitlines()]
+    translated = [line for line in translated if line]
+    return translated if len(translated) == len(lines) else lines
