@@ -15,7 +15,7 @@ from tutor.chunking import count_tokens
 from tutor.embeddings import get_embeddings
 from tutor.retrieval import SearchHit
 from tutor.screening import check_answer, screen_document
-from tutor.text import split_sentences, stems
+from tutor.text import passage_sentences, stems
 from tutor.topics import level_instruction
 
 MAX_REWRITES = 1  # grade -> rewrite -> retrieve happens at most this often
@@ -82,8 +82,9 @@ def decline(state: TutorState) -> TutorState:
 
 
 def context_units(text: str) -> list[str]:
-    """Sentences of a passage; every bullet item stands on its own."""
-    return [s for line in text.splitlines() for s in split_sentences(line.strip().removeprefix("- "))]
+    """Sentences of a passage, the same the extractive model quotes from; headings and every
+    bullet item stand on their own."""
+    return passage_sentences(text)
 
 
 def select_context(hits: list[SearchHit], query: str, budget_tokens: int) -> list[tuple[SearchHit, str]]:
