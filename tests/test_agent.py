@@ -9,7 +9,7 @@ from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
 from tutor.agent.graph import build_graph
-from tutor.agent.nodes import MAX_GENERATIONS, MAX_REWRITES
+from tutor.agent.nodes import MAX_GENERATIONS, MAX_REWRITES, context_units
 from tutor.agent.state import TutorContext
 from tutor.evaluation import load_golden, run_eval, select
 from tutor.llm import make_chat_model
@@ -151,3 +151,18 @@ def test_local_llm_answers_with_valid_citations(tmp_path) -> None:
     assert len(tokens) >= 2, "the answer arrives in pieces (a sentence at a time, each post-checked)"
     assert final.route == "answer" and final.citations and "2,250" in final.answer
     assert final.llm in {"local", "extractive"}
+
+
+def test_context_units_keep_headings_and_list_items_apart_and_drop_source_credits() -> None:
+    passage = (
+        "Cost\nTuition is 4,800 euros per term (Source: Fees office).\nPartners include:\n"
+        "- Reply\n- Fusion AI Labs\nThis was a fascinating mix of partners, e.g. start-ups."
+    )
+    assert context_units(passage) == [
+        "Cost",
+        "Tuition is 4,800 euros per term.",
+        "Partners include:",
+        "- Reply",
+        "- Fusion AI Labs",
+        "This was a fascinating mix of partners, e.g. start-ups.",
+    ]

@@ -29,7 +29,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
 from tutor.config import LLMBackend, Settings
-from tutor.text import passage_sentences, stems
+from tutor.text import passage_units, stems
 
 MODEL_FILENAME = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
 MODEL_SIZE = 1_117_320_768
@@ -334,8 +334,8 @@ def parse_sources(text: str) -> tuple[list[tuple[int, str]], str]:
 def _sentences(passage: str) -> list[str]:
     """Statements of a passage worth quoting: no headings, no questions, no fragments."""
     return [
-        s for s in passage_sentences(passage, headings=False)
-        if len(s.split()) >= _MIN_SENTENCE_WORDS and not s.endswith("?")
+        unit.text for unit in passage_units(passage)
+        if unit.kind != "heading" and len(unit.text.split()) >= _MIN_SENTENCE_WORDS and not unit.text.endswith("?")
     ]
 
 

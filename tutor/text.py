@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from typing import NamedTuple
 
 STOPWORDS = frozenset(
     """a about above after again against all also am an and any are as at be because been before
@@ -27,6 +28,7 @@ INITIAL = re.compile(r"[A-Z]\.")
 LIST_ITEM = re.compile(r"(?:[-*•+]|\d+[.)])\s+")
 HEADING_WORDS = 10  # a short line without closing punctuation, followed by a capital, is a heading
 CLOSING_PUNCTUATION = (".", "!", "?", ":", ",", ";")
+CLOSING_QUOTES = "\"'”’)]"
 # "(Source: …)" credits and "Source: …"/"Sources: …" caption lines quote no facts of the text
 SOURCE_CREDIT = re.compile(r"[ \t]*[(\[][ \t]*(?i:sources?)[ \t]*:[^)\]\n]*[)\]]|(?<![\w-])Sources?:(?:[ \t].*)?$", re.M)
 
@@ -83,34 +85,42 @@ def is_heading(line: str, following: str) -> bool:
     """A short line without closing punctuation before a line that starts with a capital: a
     heading whose markup was lost (web pages, PDFs), not a sentence wrapped onto the next line."""
     words = line.strip().lstrip("#").split()
-    return 0 < len(words) <= HEADING_WORDS and not line.rstrip().endswith(CLOSING_PUNCTUATION) and following.lstrip()[:1].isupper()
+    closed = line.rstrip().rstrip(CLOSING_QUOTES).endswith(CLOSING_PUNCTUATION)
+    return 0 < len(words) <= HEADING_WORDS and not closed and following.lstrip()[:1].isupper()
 
 
-def _ends_sentence(block: list[str]) -> bool:
-    """Nothing is pending, or the last line closed its sentence: a new line may be a heading."""
-    return not block or block[-1].rstrip("\"'”’)]").endswith((".", "!", "?", ":"))
+class Unit(NamedTuple):
+    """A sentence of a passage, and whether it is a heading, a list item or running prose."""
+
+    text: str
+    kind: str  # "heading" | "item" | "prose"
 
 
-def passage_sentences(passage: str, headings: bool = True) -> list[str]:
-    """Sentences of a passage: wrapped lines rejoined, every list item and heading on its own
-    (headings left out unless `headings`), source credits removed."""
+def passage_units(passage: str) -> list[Unit]:
+    """Sentences of a passage: wrapped lines rejoined, every list item and heading on its own,
+    source credits removed."""
     lines = [line.strip() for line in SOURCE_CREDIT.sub("", passage).splitlines()]
-    sentences: list[str] = []
+    units: list[Unit] = []
     block: list[str] = []
-    in_item = False
+    kind = "prose"
     for line, following in zip(lines, [*lines[1:], ""]):
         item = LIST_ITEM.match(line)
         heading = line.startswith("#") or (not item and _ends_sentence(block) and is_heading(line, following))
         # a short list item without closing punctuation ends at the next capitalised line
-        if block and (not line or item or heading or (in_item and is_heading(block[-1], line))):
-            sentences += split_sentences(" ".join(block))
+        if block and (not line or item or heading or (kind == "item" and is_heading(block[-1], line))):
+            units += [Unit(s, kind) for s in split_sentences(" ".join(block))]
             block = []
         if heading:
-            sentences += [line.lstrip("#").strip()] if headings else []
+            units.append(Unit(line.lstrip("#").strip(), "heading"))
         elif line:
-            in_item = bool(item) or (in_item and bool(block))
+            kind = "item" if item else kind if block else "prose"
             block.append(line[item.end() :] if item else line)
-    return sentences + split_sentences(" ".join(block))
+    return units + [Unit(s, kind) for s in split_sentences(" ".join(block))]
+
+
+def _ends_sentence(block: list[str]) -> bool:
+    """Nothing is pending, or the last line closed its sentence: a new line may be a heading."""
+    return not block or block[-1].rstrip(CLOSING_QUOTES).endswith((".", "!", "?", ":"))
 
 
 def as_written(phrase: str, text: str) -> str:
