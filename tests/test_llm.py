@@ -146,6 +146,16 @@ def test_extractive_leaves_source_credits_out() -> None:
     assert answer == "Tuition for one year of study is 4,800 euros. [1]"
 
 
+def test_extractive_quotes_statements_not_questions() -> None:
+    passage = "You might ask, “What do machine learning engineers need?”\nMachine learning engineers need teamwork."
+    assert ask_extractive([passage], "What do machine learning engineers need?") == "Machine learning engineers need teamwork. [1]"
+
+
+def test_extractive_ends_a_quotation_without_an_extra_full_stop() -> None:
+    passage = "The founder said: “Our link with companies is the cherry on the cake.”"
+    assert ask_extractive([passage], "What is the cherry on the cake?") == f"{passage} [1]"
+
+
 @pytest.mark.parametrize(
     "sentence",
     [

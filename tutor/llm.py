@@ -29,7 +29,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
 from tutor.config import LLMBackend, Settings
-from tutor.text import passage_units, stems
+from tutor.text import CLOSING_QUOTES, passage_units, stems
 
 MODEL_FILENAME = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
 MODEL_SIZE = 1_117_320_768
@@ -335,7 +335,7 @@ def _sentences(passage: str) -> list[str]:
     """Statements of a passage worth quoting: no headings, no questions, no fragments."""
     return [
         unit.text for unit in passage_units(passage)
-        if unit.kind != "heading" and len(unit.text.split()) >= _MIN_SENTENCE_WORDS and not unit.text.endswith("?")
+        if unit.kind != "heading" and len(unit.text.split()) >= _MIN_SENTENCE_WORDS and not unit.text.rstrip(CLOSING_QUOTES).endswith("?")
     ]
 
 
@@ -375,7 +375,7 @@ def extractive_answer(text: str) -> str:
 
 
 def _terminated(sentence: str) -> str:
-    return sentence if sentence[-1] in ".!?" else sentence + "."
+    return sentence if sentence.rstrip(CLOSING_QUOTES)[-1:] in (".", "!", "?") else sentence + "."
 
 
 def _last_human_text(messages: list[BaseMessage]) -> str:
