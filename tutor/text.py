@@ -30,7 +30,7 @@ HEADING_WORDS = 10  # a short line without closing punctuation, followed by a ca
 CLOSING_PUNCTUATION = (".", "!", "?", ":", ",", ";")
 CLOSING_QUOTES = "\"'”’)]"
 # "(Source: …)" credits and "Source: …"/"Sources: …" caption lines quote no facts of the text
-SOURCE_CREDIT = re.compile(r"[ \t]*[(\[][ \t]*(?i:sources?)[ \t]*:[^)\]\n]*[)\]]|(?<![\w-])Sources?:(?:[ \t].*)?$", re.M)
+SOURCE_CREDIT = re.compile(r"[ \t]*[(\[][ \t]*(?i:sources?)[ \t]*:[^)\]\n]*[)\]]|(?<![\w-])Sources?:(?:[ \t].*)?$", re.MULTILINE)
 
 
 def content_words(text: str) -> list[str]:
