@@ -9,7 +9,7 @@ from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
 from tutor.agent.graph import build_graph
-from tutor.agent.nodes import MAX_GENERATIONS, MAX_REWRITES
+from tutor.agent.nodes import MAX_GENERATIONS, MAX_REWRITES, context_units
 from tutor.agent.prompts import prompt
 from tutor.agent.state import TutorContext
 from tutor.evaluation import load_golden, run_eval, select
@@ -189,32 +189,5 @@ def test_local_llm_answers_with_valid_citations(tmp_path) -> None:
     assert final.llm in {"local", "extractive"}
 
 
-@pytest.fixture(scope="module")
-def local_service(tmp_path_factory) -> TutorService:
-    """The institute corpus answered by the real local model."""
-    tmp = tmp_path_factory.mktemp("local")
-    copy_corpus(tmp / "corpus")
-    settings = make_settings(tmp, llm="local")
-    from tutor.index import build_index
-
-    build_index(settings)
-    return TutorService(settings)
-
-
-@pytest.mark.slow
-def test_local_llm_answers_an_italian_question_in_italian(local_service: TutorService) -> None:
-    """Searched and verified in English, answered in Italian with the same valid citations."""
-    events = list(local_service.stream("Quando è stato lanciato il MSc in Cybersecurity?"))
-    final = events[-1].answer
-    assert final.route == "answer" and "2024" in final.answer and final.citations
-    assert detect(final.answer) == "it" and not final.notice
-    assert all(f"[{c.n}]" in final.answer for c in final.citations)
-    streamed = "".join(event.text for event in events if isinstance(event, Token))
-    assert streamed.strip() == final.answer.strip(), "only the Italian answer is streamed"
-
-
-@pytest.mark.slow
-def test_local_llm_declines_a_spanish_question_in_spanish(local_service: TutorService) -> None:
-    final = local_service.ask("¿Cuál es la capital de Australia?")
-    assert final.route == "refuse" and final.answer.startswith(prompt("refuse", "es").split("{name}")[0])
-    assert final.suggestions and all(f"- {s}" in final.answer for s in final.suggestions)
+from tutor.agent.nodes import MAX_GENERATIONS, MAX_REWRITES, context_units
+from tutor.agent.prompts import prompt

@@ -116,6 +116,60 @@ def test_extractive_rejoins_wrapped_lines_and_skips_headings() -> None:
     assert "Deadlines" not in answer
 
 
+def ask_extractive(passages: list[str], question: str) -> str:
+    """The extractive answer to `question` over numbered passages, as the agent prompts it."""
+    sources = "\n\n".join(f"[{n}] Page › Section\n{text}" for n, text in enumerate(passages, start=1))
+    return ExtractiveChat().invoke(f"<sources>\n{sources}\n</sources>\nQuestion: {question}").text
+
+
+def test_extractive_keeps_a_heading_line_out_of_the_next_sentence() -> None:
+    passage = "Cost\nTuition for the programme is 4,800 euros per year.\nStudy Online\nLectures are recorded."
+    answer = ask_extractive([passage], "How much does the programme cost?")
+    assert answer == "Tuition for the programme is 4,800 euros per year. [1]"
+
+
+def test_extractive_quotes_a_sentence_found_in_two_sources_once() -> None:
+    answer = ask_extractive(
+        ["Tuition for one year of study is 4,800 euros.", "Tuition for a year of study is 4,800 euros!"],
+        "How much is the tuition for a year of study?",
+    )
+    assert answer == "Tuition for one year of study is 4,800 euros. [1]"
+
+
+def test_extractive_leaves_source_credits_out() -> None:
+    passage = (
+        "Tuition for one year of study is 4,800 euros (Source: Fees Office 2024).\n"
+        "Source: Annual tuition report of the study office\n"
+        "Sources: tuition survey, study office"
+    )
+    answer = ask_extractive([passage], "How much is the tuition for a year of study?")
+    assert answer == "Tuition for one year of study is 4,800 euros. [1]"
+
+
+def test_extractive_quotes_statements_not_questions() -> None:
+    passage = "You might ask, “What do machine learning engineers need?”\nMachine learning engineers need teamwork."
+    assert ask_extractive([passage], "What do machine learning engineers need?") == "Machine learning engineers need teamwork. [1]"
+
+
+def test_extractive_ends_a_quotation_without_an_extra_full_stop() -> None:
+    passage = "The founder said: “Our link with companies is the cherry on the cake.”"
+    assert ask_extractive([passage], "What is the cherry on the cake?") == f"{passage} [1]"
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Dr. Jane Doe leads the data science programme.",
+        "Prof. J. R. Smith leads the data science programme.",
+        "Mr. Alan Brook leads the data science programme at St. Mary's campus.",
+        "The data science programme covers methods, e.g. regression, i.e. the basics, vs. deep learning.",
+    ],
+)
+def test_extractive_does_not_end_a_sentence_at_an_abbreviation(sentence: str) -> None:
+    answer = ask_extractive([f"{sentence} Classes start in May."], "Who leads the data science programme?")
+    assert answer == f"{sentence} [1]"
+
+
 def test_extractive_combines_at_most_two_sources() -> None:
     prompt = PROMPT.replace(
         "When do applications close?", "Do students need a laptop, a degree or tuition?"

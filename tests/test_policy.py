@@ -149,6 +149,18 @@ def test_verify_rejects_invented_figures_even_when_cited() -> None:
     assert not verdict.ok and verdict.unsupported
 
 
+def test_verify_reports_a_whole_sentence_despite_abbreviations_and_initials() -> None:
+    sources = ["Prof. J. R. Smith teaches 10 courses, e.g. statistics."]
+    verdict = policy.verify_answer("Prof. J. R. Smith teaches 12 courses, e.g. statistics [1]. He is kind.", sources)
+    assert verdict.unsupported == ("Prof. J. R. Smith teaches 12 courses, e.g. statistics [1].",)
+
+
+def test_a_citation_after_the_full_stop_stays_with_its_sentence() -> None:
+    sources = ["Tuition is 4,800 euros.", "Tuition can be paid in three instalments."]
+    verdict = policy.verify_answer("Tuition is 4,800 euros. [1] It can be paid in three instalments. [2]", sources)
+    assert verdict.ok and verdict.cited == (1, 2)
+
+
 def test_connective_sentences_need_no_source() -> None:
     verdict = policy.verify_answer("Good question! Tuition costs as little as €2,250 per term [1].", SOURCES, "How much?")
     assert verdict.ok

@@ -29,7 +29,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
 from tutor.config import LLMBackend, Settings
-from tutor.text import stems
+from tutor.text import CLOSING_QUOTES, passage_units, stems
 
 MODEL_FILENAME = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
 MODEL_SIZE = 1_117_320_768
@@ -302,10 +302,11 @@ class LlamaCppChat(BaseChatModel):
 
 _SOURCES_RE = re.compile(r"<sources>(.*?)</sources>", re.S)
 _HEADER_RE = re.compile(r"^\[(\d+)\][^\n]*\n?", re.M)
-_SENTENCE_END_RE = re.compile(r"(?<=[.!?])[\"')\]]*\s+")
-_BLOCK_START_RE = re.compile(r"(?:[-*•+]|\d+[.)])\s+")
 _CHUNK_WORDS = 6
 _MIN_SENTENCE_WORDS = 4
+_SAME_WORDS = 0.8  # Jaccard of content words above which two sentences say the same thing
+
+
 class _Sentence(NamedTuple):
     score: int
     source_order: int
@@ -335,19 +336,18 @@ def parse_sources(text: str) -> tuple[list[tuple[int, str]], str]:
     return passages, question
 
 
-def _sentences(passage: str) -> Iterator[str]:
-    """Sentences of a passage: wrapped lines are rejoined, headings skipped, bullets kept apart."""
-    unit: list[str] = []
-    for line in [*passage.splitlines(), ""]:
-        text = line.strip()
-        marker = _BLOCK_START_RE.match(text)
-        if unit and (not text or marker or text.startswith("#")):
-            for sentence in _SENTENCE_END_RE.split(" ".join(unit)):
-                if len(sentence.split()) >= _MIN_SENTENCE_WORDS:
-                    yield sentence.strip()
-            unit = []
-        if text and not text.startswith("#"):
-            unit.append(text[marker.end() :] if marker else text)
+def _sentences(passage: str) -> list[str]:
+    """Statements of a passage worth quoting: no headings, no questions, no fragments."""
+    return [
+        unit.text for unit in passage_units(passage)
+        if unit.kind != "heading" and len(unit.text.split()) >= _MIN_SENTENCE_WORDS and not unit.text.rstrip(CLOSING_QUOTES).endswith("?")
+    ]
+
+
+def _repeats(sentence: _Sentence, chosen: list[_Sentence]) -> bool:
+    """The sentence says what a chosen one already says (pages often quote each other)."""
+    words = stems(sentence.text)
+    return any(len(words & stems(c.text)) >= _SAME_WORDS * len(words | stems(c.text)) for c in chosen)
 
 
 def extractive_answer(text: str) -> str:
@@ -372,7 +372,7 @@ def extractive_answer(text: str) -> str:
         sources = {c.n for c in chosen}
         if 2 * s.score < ranked[0].score or len(chosen) == 3:
             break
-        if any(c.text == s.text for c in chosen):  # the same sentence quoted in two sources
+        if _repeats(s, chosen):
             continue
         if s.n in sources or len(sources) < 2:
             chosen.append(s)
@@ -380,7 +380,7 @@ def extractive_answer(text: str) -> str:
 
 
 def _terminated(sentence: str) -> str:
-    return sentence if sentence[-1] in ".!?" else sentence + "."
+    return sentence if sentence.rstrip(CLOSING_QUOTES)[-1:] in (".", "!", "?") else sentence + "."
 
 
 def _last_human_text(messages: list[BaseMessage]) -> str:

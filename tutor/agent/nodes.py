@@ -19,7 +19,7 @@ from tutor.embeddings import get_embeddings
 from tutor.language import detect
 from tutor.retrieval import SearchHit
 from tutor.screening import check_answer, screen_document, without_outside_addresses
-from tutor.text import split_sentences, stems
+from tutor.text import passage_units, stems
 from tutor.topics import level_instruction
 
 MAX_REWRITES = 1  # grade -> rewrite -> retrieve happens at most this often
@@ -131,8 +131,9 @@ def decline(state: TutorState) -> TutorState:
 
 
 def context_units(text: str) -> list[str]:
-    """Sentences of a passage; every bullet item stands on its own."""
-    return [s for line in text.splitlines() for s in split_sentences(line.strip().removeprefix("- "))]
+    """Sentences of a passage, the same the extractive model quotes from; headings and every
+    bullet item stand on their own, items keep a "- " so the prompt still shows them as such."""
+    return [f"- {unit.text}" if unit.kind == "item" else unit.text for unit in passage_units(text)]
 
 
 def select_context(hits: list[SearchHit], query: str, budget_tokens: int) -> list[tuple[SearchHit, str]]:
@@ -158,7 +159,8 @@ def select_context(hits: list[SearchHit], query: str, budget_tokens: int) -> lis
             continue
         kept.add(k)
         used += cost
-    grouped = [(hit, " ".join(units[k][1] for k in sorted(kept) if units[k][0] == i)) for i, hit in enumerate(chosen)]
+    # one unit per line: a heading joined to the next sentence would read as part of it
+    grouped = [(hit, "\n".join(units[k][1] for k in sorted(kept) if units[k][0] == i)) for i, hit in enumerate(chosen)]
     return [(hit, text) for hit, text in grouped if text]
 
 

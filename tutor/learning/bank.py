@@ -33,7 +33,7 @@ from typing import Protocol
 
 from tutor.chunking import Chunk
 from tutor.learning.grading import normalise
-from tutor.text import STOPWORDS, stems
+from tutor.text import STOPWORDS, is_heading, stems
 
 BANK_FILE = "quiz_bank.jsonl"
 CONTRACT_KEYS = ("id", "topic", "kind", "question", "choices", "answer", "quote", "chunk_id", "source_text")
@@ -173,7 +173,6 @@ BLOCK_BREAK = re.compile(r"\n\s*\n|\n(?=[ \t]*(?:[-+*]|\d+[.)])\s|[ \t]*[#>|])")
 LIST_MARKER = re.compile(r"^\s*(?:[-+*]|\d+[.)])\s+")
 # a sentence ends at . ! ? (or a closing quote after them) before a capital, even one in **bold** or a [link]
 SENTENCE_END = re.compile(r"(?<=[.!?\]”\"])\s+(?=[*_\[]*[A-Z0-9\"“(])")
-HEADING_WORDS = 10  # a short line without closing punctuation, followed by a capital, is a heading
 
 
 def _paragraphs(text: str) -> list[str]:
@@ -185,8 +184,7 @@ def _paragraphs(text: str) -> list[str]:
         lines = body.split("\n")
         start = 0
         for n, line in enumerate(lines[:-1]):
-            words = line.strip().lstrip("#").split()
-            if len(words) <= HEADING_WORDS and not line.rstrip().endswith((".", "!", "?", ":", ",", ";")) and lines[n + 1].lstrip()[:1].isupper():
+            if is_heading(line, lines[n + 1]):
                 pieces.append("\n".join(lines[start:n]))
                 start = n + 1
         pieces.append("\n".join(lines[start:]))
