@@ -61,9 +61,10 @@ class Settings(BaseSettings):
     llm_threads: int = 2
     llm_context_tokens: int = 4096
     llm_max_answer_tokens: int = 320
-    # Prompt-lookup decoding (llama.cpp): tokens guessed from the prompt per step, 0 turns it
-    # off; on CPU a short guess pays (see `make bench`, llama_perf).
-    llm_prompt_lookup_tokens: int = 2
+    # Prompt-lookup decoding (llama.cpp): tokens guessed from the prompt per step; 0 is off.
+    # Measured on 2 CPU cores, same 3 prompts: off 6.5 tokens/s, 2 -> 5.6, 4 -> 5.2 (verifying
+    # the guesses costs more than it saves without a GPU), so off by default.
+    llm_prompt_lookup_tokens: int = 0
     # Passages shown to the LLM, in tokens: prompt reading runs ~100 tokens/s on 2 cores, so
     # this budget sets the time to first token (see benchmarks).
     prompt_source_tokens: int = 280
