@@ -60,6 +60,28 @@ def test_follow_up_uses_the_conversation(service: TutorService) -> None:
     assert "2024" not in alone.answer
 
 
+def test_a_follow_up_without_a_pronoun_is_searched_with_its_conversation(service: TutorService) -> None:
+    followed = run_graph(service, "Which companies attended?", previous=["Tell me about OPIT's first career fair"])
+    assert followed["route"] == "answer" and "career fair" in followed["standalone"].lower()
+    prompt_passages = " ".join(followed["sources"])
+    assert any(name in prompt_passages for name in ("Deloitte", "Reply", "Tinexta", "Datapizza", "Mindsight", "Nesperia"))
+    # a question on a new subject is searched on its own
+    fresh = run_graph(service, "What does the Oxford MSc in Advanced Computer Science cover?",
+                      previous=["Tell me about OPIT's first career fair"])
+    assert fresh["standalone"] == "What does the Oxford MSc in Advanced Computer Science cover?"
+
+
+def test_a_comparison_brings_both_sides_into_the_prompt(service: TutorService) -> None:
+    state = run_graph(service, "Which is longer, the Cambridge MPhil in Machine Learning or the KU Leuven MSc in Artificial Intelligence?")
+    titles = " ".join(hit.chunk.title for hit in state["hits"][:3])
+    assert "Cambridge" in titles and "Leuven" in titles
+
+
+def test_a_near_miss_on_a_name_the_passages_never_mention_is_declined(service: TutorService) -> None:
+    state = run_graph(service, "How much does the Sorbonne MSc in Cybersecurity cost per term?")
+    assert state["route"] == "refuse" and state["refusal_reason"] == "out_of_scope"
+
+
 @pytest.mark.parametrize(
     "question",
     ["What is the tuition at Harvard?", "Give me a good recipe for carbonara.", "Tell me about OPIT's PhD in quantum computing."],

@@ -69,7 +69,7 @@ def condense(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
         return {"standalone": question, "query": question}
     contextual = policy.with_context(question, previous)
     retriever = runtime.context.retriever
-    alone, joined = (max((h.similarity for h in retriever.search(q, k=1)), default=0.0) for q in (question, contextual))
+    alone, joined = (max((h.similarity for h in retriever.search(q, k=PROMPT_SOURCES)), default=0.0) for q in (question, contextual))
     chosen = contextual if policy.prefers_context(question, alone, joined) else question
     return {"standalone": chosen, "query": chosen}
 
@@ -81,10 +81,13 @@ def retrieve(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
     started = time.perf_counter()
     k = runtime.context.settings.retrieve_k
     queries = [state["query"], *policy.comparison_parts(state["query"])]
-    hits = interleave([runtime.context.retriever.search(q, k=k) for q in queries], k)
-    order = policy.subject_first(standalone_question(state), [hit.chunk.embed_text for hit in hits])
-    hits = [replace(hits[i], rank=rank) for rank, i in enumerate(order, start=1)]
+    hits = interleave([subject_first(q, runtime.context.retriever.search(q, k=k)) for q in queries], k)
     return {"hits": hits, "retrieve_s": state.get("retrieve_s", 0.0) + time.perf_counter() - started}
+
+
+def subject_first(query: str, hits: list[SearchHit]) -> list[SearchHit]:
+    """The hits naming more of what the query names first (see `policy.subject_first`)."""
+    return [hits[i] for i in policy.subject_first(query, [hit.chunk.embed_text for hit in hits])]
 
 
 def interleave(ranked_lists: list[list[SearchHit]], k: int) -> list[SearchHit]:

@@ -49,12 +49,15 @@ ABBREVIATIONS = {
 }
 ACRONYM_DEFINITION = re.compile(r"((?:[A-Z][\w'’-]*\s+(?:(?:of|for|and|the|in|de|di)\s+)*){1,7})\(([A-Z][A-Za-z]{1,7})\)")
 # "A or B", "A vs B", "between A and B", "compare A with B": the two sides of a comparison,
-# each up to four words, ending at punctuation or the end of the question.
+# each up to eight words, ending at punctuation or the end of the question.
 CHOICE = re.compile(
-    r"(?:^|(?<=[,:])|\bbetween|\bcompare)\s*(?P<a>[\w'’$€.-]+(?:\s+[\w'’$€.-]+){0,3}?)"
-    r"\s+(?:or|vs\.?|versus|and|with)\s+(?P<b>[\w'’$€.-]+(?:\s+[\w'’$€.-]+){0,3}?)(?=\s*[?.!,:]|\s*$)",
+    r"(?:(?<=[,:])|\bbetween|\bcompare)\s*(?P<a>[\w'’$€.-]+(?:\s+[\w'’$€.-]+){0,7}?)"
+    r"\s+(?:or|vs\.?|versus|and|with)\s+(?P<b>[\w'’$€.-]+(?:\s+[\w'’$€.-]+){0,7}?)(?=\s*[?.!,:]|\s*$)",
     re.IGNORECASE,
 )
+# the same at the question's start ("Python or R?", "instructor training vs trainer training: ..."),
+# tried only when the question has no comma, colon, "between" or "compare" to anchor it
+CHOICE_AT_START = re.compile(CHOICE.pattern.replace("(?:(?<=[,:])|\\bbetween|\\bcompare)", "^", 1), re.IGNORECASE)
 CONTEXT_QUESTIONS = 2  # earlier questions a follow-up may borrow its subject from
 FRAGMENT_WORDS = 2  # an earlier question with fewer content words needs its own predecessor
 TYPO_SIMILARITY = 0.8  # difflib ratio above which an unknown word is a misspelling of a known one
@@ -126,7 +129,7 @@ def comparison_parts(question: str) -> list[str]:
     "Which lasts longer, A?" and "... B?"), so both sides are retrieved; [] when the question
     is not a choice between two things. A one-word side borrows the other side's head noun
     ("gold or platinum membership" -> "gold membership")."""
-    match = CHOICE.search(question)
+    match = CHOICE.search(question) or CHOICE_AT_START.search(question)
     if not match:
         return []
     first, second = match.group("a").strip(), match.group("b").strip()
