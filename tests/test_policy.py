@@ -38,6 +38,7 @@ def test_follow_ups_borrow_the_previous_question() -> None:
     # a fragment borrows the question before it too
     assert "founded" in policy.with_context("where?", ["Who founded Software Carpentry?", "year?"])
     assert "founded" not in policy.with_context("where?", ["Who founded Software Carpentry?", "Tell me about Data Carpentry"])
+    assert "skills" not in policy.with_context("How long does it last?", ["What skills do I need?", "What is a hackathon?"])
 
 
 def test_follow_ups_without_pronouns_are_told_by_retrieval() -> None:

@@ -59,7 +59,7 @@ CHOICE = re.compile(
 # tried only when the question has no comma, colon, "between" or "compare" to anchor it
 CHOICE_AT_START = re.compile(CHOICE.pattern.replace("(?:(?<=[,:])|\\bbetween|\\bcompare)", "^", 1), re.IGNORECASE)
 CONTEXT_QUESTIONS = 2  # earlier questions a follow-up may borrow its subject from
-FRAGMENT_WORDS = 2  # an earlier question with fewer content words needs its own predecessor
+FRAGMENT_WORDS = 3  # an earlier question of this many words or fewer ("year?") needs its own predecessor
 TYPO_SIMILARITY = 0.8  # difflib ratio above which an unknown word is a misspelling of a known one
 CITATION = re.compile(r"\[(\d{1,2})\]")
 YEAR = re.compile(r"(19|20)\d\d")
@@ -105,7 +105,7 @@ def with_context(question: str, previous_questions: list[str]) -> str:
     earlier = [q.strip() for q in previous_questions if q.strip()][-CONTEXT_QUESTIONS:]
     if not earlier:
         return question.strip()
-    if len(earlier) > 1 and len(content_words(earlier[-1])) >= FRAGMENT_WORDS:
+    if len(earlier) > 1 and len(WORD.findall(earlier[-1])) > FRAGMENT_WORDS:
         earlier = earlier[-1:]
     return f"{question.strip()} ({' '.join(earlier)})"
 
