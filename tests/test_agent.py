@@ -211,5 +211,47 @@ def test_local_llm_answers_with_valid_citations(tmp_path) -> None:
     assert final.llm in {"local", "extractive"}
 
 
-from tutor.agent.nodes import MAX_GENERATIONS, MAX_REWRITES, context_units
-from tutor.agent.prompts import prompt
+@pytest.fixture(scope="module")
+def local_service(tmp_path_factory) -> TutorService:
+    """The institute corpus answered by the real local model."""
+    tmp = tmp_path_factory.mktemp("local")
+    copy_corpus(tmp / "corpus")
+    settings = make_settings(tmp, llm="local")
+    from tutor.index import build_index
+
+    build_index(settings)
+    return TutorService(settings)
+
+
+@pytest.mark.slow
+def test_local_llm_answers_an_italian_question_in_italian(local_service: TutorService) -> None:
+    """Searched and verified in English, answered in Italian with the same valid citations."""
+    events = list(local_service.stream("Quando è stato lanciato il MSc in Cybersecurity?"))
+    final = events[-1].answer
+    assert final.route == "answer" and "2024" in final.answer and final.citations
+    assert detect(final.answer) == "it" and not final.notice
+    assert all(f"[{c.n}]" in final.answer for c in final.citations)
+    streamed = "".join(event.text for event in events if isinstance(event, Token))
+    assert streamed.strip() == final.answer.strip(), "only the Italian answer is streamed"
+
+
+@pytest.mark.slow
+def test_local_llm_declines_a_spanish_question_in_spanish(local_service: TutorService) -> None:
+    final = local_service.ask("¿Cuál es la capital de Australia?")
+    assert final.route == "refuse" and final.answer.startswith(prompt("refuse", "es").split("{name}")[0])
+    assert final.suggestions and all(f"- {s}" in final.answer for s in final.suggestions)
+
+
+def test_context_units_keep_headings_and_list_items_apart_and_drop_source_credits() -> None:
+    passage = (
+        "Cost\nTuition is 4,800 euros per term (Source: Fees office).\nPartners include:\n"
+        "- Reply\n- Fusion AI Labs\nThis was a fascinating mix of partners, e.g. start-ups."
+    )
+    assert context_units(passage) == [
+        "Cost",
+        "Tuition is 4,800 euros per term.",
+        "Partners include:",
+        "- Reply",
+        "- Fusion AI Labs",
+        "This was a fascinating mix of partners, e.g. start-ups.",
+    ]
