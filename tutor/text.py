@@ -21,7 +21,7 @@ WORD = re.compile(r"[A-Za-zÀ-ÿ][A-Za-zÀ-ÿ'’\-]*|\d[\d,.]*")
 SENTENCE_END = re.compile(r"(?<=[.!?\]”\"])\s+(?=[A-Z0-9\"“(])")
 # English abbreviations written with a full stop that rarely ends a sentence ("Dr. Jane Doe",
 # "e.g. Python"); a single capital letter with a full stop is an initial ("J. R. Smith").
-ABBREVIATIONS = frozenset(
+DOTTED_ABBREVIATIONS = frozenset(
     "dr drs prof mr mrs ms mx st jr sr mt vs e.g i.e cf viz approx incl esp dept univ fig no nos".split()
 )
 INITIAL = re.compile(r"[A-Z]\.")
@@ -78,7 +78,7 @@ def split_sentences(text: str) -> list[str]:
 def _closes_abbreviation(text: str) -> bool:
     """The text ends in an abbreviation or an initial, so its full stop ends no sentence."""
     last = text.rsplit(None, 1)[-1].lstrip("(\"“") if text.strip() else ""
-    return last[:-1].lower() in ABBREVIATIONS or bool(INITIAL.fullmatch(last))
+    return last[:-1].lower() in DOTTED_ABBREVIATIONS or bool(INITIAL.fullmatch(last))
 
 
 def is_heading(line: str, following: str) -> bool:

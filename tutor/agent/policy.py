@@ -238,7 +238,9 @@ def subject_first(question: str, passages: list[str]) -> list[int]:
     "What does a Software Carpentry workshop teach?" is answered from the page that says
     "Software Carpentry", not from a closer-sounding page on another workshop."""
     asked = list(dict.fromkeys(specifics(question)))
-    return sorted(range(len(passages)), key=lambda i: len(absent(asked, passages[i])) if asked else 0)
+    if not asked:
+        return list(range(len(passages)))
+    return sorted(range(len(passages)), key=lambda i: len(absent(asked, passages[i])))
 
 
 def is_strong(evidence: Evidence) -> bool:
