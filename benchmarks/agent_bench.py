@@ -9,10 +9,11 @@ from benchmarks import llama_perf
 from benchmarks.baseline import build_baseline, naive_answer
 from benchmarks.common import print_table, ratio
 from benchmarks.corpora import NAMES, open_corpus
-from tutor.agent.policy import CITATION, declines
-from tutor.evaluation import by_kind, evenly_by_kind, holds_phrases, percentile, run_eval
+from tutor.agent.grounding import declines
+from tutor.evaluation import by_kind, evenly_by_kind, holds_phrases, run_eval
 from tutor.index import build_index
 from tutor.service import TutorService
+from tutor.text import CITATION
 
 MEASURES = ("answers_right", "declines_right", "false_refusals", "citations_valid", "latency_p50_s")
 

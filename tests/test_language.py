@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tutor.agent.policy import faithful_translation
+from tutor.agent.grounding import faithful_translation
 from tutor.agent.prompts import prompt
 from tutor.language import LANGUAGES, detect
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tutor.agent import policy
+from tutor.agent import evidence, grounding, policy
 
 VOCABULARY = {"machine", "learning", "engineer", "tuition", "costs", "term", "opit", "career", "fair", "skills", "the"}
 
@@ -70,43 +70,43 @@ def test_comparisons_are_split_into_one_query_per_side(question: str, parts: lis
 
 def test_near_misses_name_what_the_passages_never_say() -> None:
     passages = "MSc in Computer Science. Tuition at the institute is 2,250 per term. OPIT Hackathon 2024 winners."
-    assert policy.missing_specifics("How much does the Oxford MSc in Computer Science cost?", passages) == ["Oxford"]
-    assert policy.missing_specifics("Who won the OPIT Hackathon 2026?", passages) == ["2026"]
-    assert policy.missing_specifics("Who won the OPIT Hackaton 2024?", passages) == []  # a typo is not a new name
-    assert policy.missing_specifics("how much is tuition per term?", passages) == []
+    assert evidence.missing_specifics("How much does the Oxford MSc in Computer Science cost?", passages) == ["Oxford"]
+    assert evidence.missing_specifics("Who won the OPIT Hackathon 2026?", passages) == ["2026"]
+    assert evidence.missing_specifics("Who won the OPIT Hackaton 2024?", passages) == []  # a typo is not a new name
+    assert evidence.missing_specifics("how much is tuition per term?", passages) == []
 
 
 def test_answers_may_not_lend_a_name_or_a_year_the_source_lacks() -> None:
     source = "MSc in Computer Science\nTuition is 2,250 per term."
-    assert policy.supported("Tuition for the MSc in Computer Science is 2,250 per term [1].", source)
-    assert not policy.supported("Tuition for the Oxford MSc in Computer Science is 2,250 per term [1].", source)
-    assert not policy.supported("In 2026 tuition is 2,250 per term [1].", source)
+    assert grounding.supported("Tuition for the MSc in Computer Science is 2,250 per term [1].", source)
+    assert not grounding.supported("Tuition for the Oxford MSc in Computer Science is 2,250 per term [1].", source)
+    assert not grounding.supported("In 2026 tuition is 2,250 per term [1].", source)
 
 
 def test_a_yes_must_find_what_was_asked_in_its_source() -> None:
     source = "The TUM Master's in Data Science is taught on campus in Munich."
-    verdict = policy.verify_answer("Yes, the TUM Master's in Data Science is taught online [1].", [source],
-                                   "Is the TUM master's taught online?")
+    verdict = grounding.verify_answer("Yes, the TUM Master's in Data Science is taught online [1].", [source],
+                                     "Is the TUM master's taught online?")
     assert not verdict.ok
-    verdict = policy.verify_answer("No, the TUM Master's in Data Science is taught on campus in Munich [1].", [source],
-                                   "Is the TUM master's taught online?")
+    verdict = grounding.verify_answer("No, the TUM Master's in Data Science is taught on campus in Munich [1].", [source],
+                                     "Is the TUM master's taught online?")
     assert verdict.ok
-    verdict = policy.verify_answer("Yes, the TUM Master's in Data Science is taught on campus in Munich [1].", [source],
-                                   "Is the TUM master's taught on campus?")
+    verdict = grounding.verify_answer("Yes, the TUM Master's in Data Science is taught on campus in Munich [1].", [source],
+                                     "Is the TUM master's taught on campus?")
     assert verdict.ok
 
 
 def test_typos_are_not_foreign_words_but_unknown_names_are() -> None:
-    foreign, names = policy.unknown_words("machin lerning enginer skils", VOCABULARY)
+    foreign, names = evidence.unknown_words("machin lerning enginer skils", VOCABULARY)
     assert foreign == [] and names == []
-    foreign, names = policy.unknown_words("What is the tuition at Harvard?", VOCABULARY)
+    foreign, names = evidence.unknown_words("What is the tuition at Harvard?", VOCABULARY)
     assert foreign == ["harvard"] and names == ["Harvard"]
-    foreign, names = policy.unknown_words("a recipe for carbonara", VOCABULARY)
+    foreign, names = evidence.unknown_words("a recipe for carbonara", VOCABULARY)
     assert foreign == ["recipe", "carbonara"] and names == []
 
 
 def test_rewrite_fixes_typos_and_expands_abbreviations() -> None:
-    assert policy.rewrite_query("ML enginer", VOCABULARY) == "machine learning engineer"
+    assert evidence.rewrite_query("ML enginer", VOCABULARY) == "machine learning engineer"
 
 
 @pytest.mark.parametrize(
@@ -121,7 +121,7 @@ def test_rewrite_fixes_typos_and_expands_abbreviations() -> None:
     ],
 )
 def test_evidence_strength(similarity, overlap, unknown, names, strong) -> None:
-    assert policy.is_strong(policy.Evidence(similarity, overlap, unknown, names)) is strong
+    assert evidence.is_strong(evidence.Evidence(similarity, overlap, unknown, names)) is strong
 
 
 SOURCES = [
@@ -131,57 +131,57 @@ SOURCES = [
 
 
 def test_verify_keeps_valid_citations() -> None:
-    verdict = policy.verify_answer("Tuition costs as little as €2,250 per term [1].", SOURCES)
+    verdict = grounding.verify_answer("Tuition costs as little as €2,250 per term [1].", SOURCES)
     assert verdict.ok and verdict.cited == (1,)
 
 
 def test_verify_flags_citations_of_sources_that_do_not_exist() -> None:
-    verdict = policy.verify_answer("Tuition costs as little as €2,250 per term [7].", SOURCES)
+    verdict = grounding.verify_answer("Tuition costs as little as €2,250 per term [7].", SOURCES)
     assert not verdict.ok and verdict.invalid == (7,)
 
 
 def test_verify_adds_the_citation_a_supported_sentence_lacks() -> None:
-    verdict = policy.verify_answer("The career fair was held online on November 19 and 20.", SOURCES)
+    verdict = grounding.verify_answer("The career fair was held online on November 19 and 20.", SOURCES)
     assert verdict.ok and verdict.answer.endswith("[2].")
 
 
 def test_verify_rejects_invented_figures_even_when_cited() -> None:
-    verdict = policy.verify_answer("Tuition costs €9,999 per term [1].", SOURCES)
+    verdict = grounding.verify_answer("Tuition costs €9,999 per term [1].", SOURCES)
     assert not verdict.ok and verdict.unsupported
 
 
 def test_verify_reports_a_whole_sentence_despite_abbreviations_and_initials() -> None:
     sources = ["Prof. J. R. Smith teaches 10 courses, e.g. statistics."]
-    verdict = policy.verify_answer("Prof. J. R. Smith teaches 12 courses, e.g. statistics [1]. He is kind.", sources)
+    verdict = grounding.verify_answer("Prof. J. R. Smith teaches 12 courses, e.g. statistics [1]. He is kind.", sources)
     assert verdict.unsupported == ("Prof. J. R. Smith teaches 12 courses, e.g. statistics [1].",)
 
 
 def test_a_citation_after_the_full_stop_stays_with_its_sentence() -> None:
     sources = ["Tuition is 4,800 euros.", "Tuition can be paid in three instalments."]
-    verdict = policy.verify_answer("Tuition is 4,800 euros. [1] It can be paid in three instalments. [2]", sources)
+    verdict = grounding.verify_answer("Tuition is 4,800 euros. [1] It can be paid in three instalments. [2]", sources)
     assert verdict.ok and verdict.cited == (1, 2)
 
 
 def test_connective_sentences_need_no_source() -> None:
-    verdict = policy.verify_answer("Good question! Tuition costs as little as €2,250 per term [1].", SOURCES, "How much?")
+    verdict = grounding.verify_answer("Good question! Tuition costs as little as €2,250 per term [1].", SOURCES, "How much?")
     assert verdict.ok
 
 
 def test_declines_are_recognised() -> None:
-    assert policy.declines("I couldn't find this in the institute's content.")
-    assert not policy.declines("Tuition costs €2,250 per term [1].")
+    assert grounding.declines("I couldn't find this in the institute's content.")
+    assert not grounding.declines("Tuition costs €2,250 per term [1].")
 
 
 def test_the_contents_own_acronyms_are_read_from_its_text_and_expanded() -> None:
     texts = ["Study at the Technical University of Munich (TUM) or join the Code of Conduct Committee (CoCc)."]
-    acronyms = policy.acronyms_in(texts)
+    acronyms = evidence.acronyms_in(texts)
     assert acronyms == {"tum": "Technical University of Munich TUM", "cocc": "Code of Conduct Committee CoCc"}
-    assert policy.rewrite_query("is tum online", VOCABULARY, acronyms) == "is Technical University of Munich TUM online"
-    assert policy.unknown_words("Is TUM at the career fair?", VOCABULARY, frozenset(acronyms)) == ([], [])
-    assert policy.acronyms_in(["We met (TODAY) at noon."]) == {}
+    assert evidence.rewrite_query("is tum online", VOCABULARY, acronyms) == "is Technical University of Munich TUM online"
+    assert evidence.unknown_words("Is TUM at the career fair?", VOCABULARY, frozenset(acronyms)) == ([], [])
+    assert evidence.acronyms_in(["We met (TODAY) at noon."]) == {}
 
 
 def test_passages_naming_the_subject_asked_about_come_first() -> None:
     passages = ["Data Carpentry workshops teach data skills.", "Library lessons.", "Software Carpentry teaches the shell."]
-    assert policy.subject_first("What does a Software Carpentry workshop teach?", passages) == [2, 0, 1]
-    assert policy.subject_first("what do workshops teach?", passages) == [0, 1, 2]  # no names: order kept
+    assert evidence.subject_first("What does a Software Carpentry workshop teach?", passages) == [2, 0, 1]
+    assert evidence.subject_first("what do workshops teach?", passages) == [0, 1, 2]  # no names: order kept

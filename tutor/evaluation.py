@@ -13,7 +13,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from tutor.agent.policy import CITATION, condense, declines
+from tutor.agent.grounding import declines
+from tutor.agent.policy import condense
+from tutor.text import CITATION
 
 GOLDEN_FIELDS = {"id", "q", "source", "all", "any", "refuse", "history", "kind", "split"}
 # What a question tests; `refuse: true` goes with the last four (and some near misses of

@@ -97,8 +97,8 @@ class IndexGeneration:
 
     @cached_property
     def acronyms(self) -> dict[str, str]:
-        """The content's own abbreviations and what they stand for (see `policy.acronyms_in`)."""
-        from tutor.agent.policy import acronyms_in
+        """The content's own abbreviations and what they stand for (see `evidence.acronyms_in`)."""
+        from tutor.agent.evidence import acronyms_in
 
         return acronyms_in([c.text for c in self.chunks])
 

@@ -16,6 +16,7 @@ STOPWORDS = frozenset(
     there these they thing things this those through to too under until up upon us very want was we
     were what when where which while who whom whose why will with would you your yours""".split()
 )
+CITATION = re.compile(r"\[(\d{1,2})\]")  # an answer's marker for its n-th numbered source
 WORD = re.compile(r"[A-Za-zÀ-ÿ][A-Za-zÀ-ÿ'’\-]*|\d[\d,.]*")
 # a sentence ends at . ! ? — or at a closing quote or a citation marker placed after them
 SENTENCE_END = re.compile(r"(?<=[.!?\]”\"])\s+(?=[A-Z0-9\"“(])")

@@ -10,7 +10,7 @@ from itertools import zip_longest
 from langchain_core.messages import HumanMessage, SystemMessage
 from langgraph.runtime import Runtime
 
-from tutor.agent import policy, translation
+from tutor.agent import evidence, grounding, policy, translation
 from tutor.agent.prompts import answer_message, numbered_sources, prompt, system_prompt
 from tutor.agent.safety import is_self_harm
 from tutor.agent.state import TutorContext, TutorState
@@ -86,8 +86,8 @@ def retrieve(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
 
 
 def subject_first(query: str, hits: list[SearchHit]) -> list[SearchHit]:
-    """The hits naming more of what the query names first (see `policy.subject_first`)."""
-    return [hits[i] for i in policy.subject_first(query, [hit.chunk.embed_text for hit in hits])]
+    """The hits naming more of what the query names first (see `evidence.subject_first`)."""
+    return [hits[i] for i in evidence.subject_first(query, [hit.chunk.embed_text for hit in hits])]
 
 
 def interleave(ranked_lists: list[list[SearchHit]], k: int) -> list[SearchHit]:
@@ -109,15 +109,15 @@ def grade(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
     similarity = max((hit.similarity for hit in hits), default=0.0)
     top_text = " ".join(h.chunk.embed_text for h in hits[:PROMPT_SOURCES])
     # judge the student's own words, not the rewrite (which may have "corrected" a foreign term)
-    evidence = policy.assess_evidence(
+    found = evidence.assess_evidence(
         standalone_question(state), state["query"], similarity, top_text, generation.vocabulary, generation.acronyms
     )
-    return {"evidence": evidence}
+    return {"evidence": found}
 
 
 def after_grade(state: TutorState) -> str:
     """Strong evidence -> answer; weak -> rewrite once; still weak -> decline honestly."""
-    if policy.is_strong(state["evidence"]):
+    if evidence.is_strong(state["evidence"]):
         return "generate"
     return "rewrite" if state["rewrites"] < MAX_REWRITES else "decline"
 
@@ -125,7 +125,7 @@ def after_grade(state: TutorState) -> str:
 def rewrite(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
     """Fix typos and expand abbreviations against the corpus vocabulary, then search again."""
     generation = runtime.context.retriever.generation()
-    query = policy.rewrite_query(state["query"], generation.vocabulary, generation.acronyms)
+    query = evidence.rewrite_query(state["query"], generation.vocabulary, generation.acronyms)
     return {"query": query, "rewrites": state["rewrites"] + 1}
 
 
@@ -214,9 +214,9 @@ def verify(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
     blocked = post_check(state["draft"], runtime)
     if blocked:
         return {"answer": "", "cited": [], "blocked": blocked}
-    if policy.declines(state["draft"]):
+    if grounding.declines(state["draft"]):
         return {"route": "refuse", "refusal_reason": "out_of_scope", "answer": "", "blocked": []}
-    verdict = policy.verify_answer(state["draft"], titled_sources(state), state["question"])
+    verdict = grounding.verify_answer(state["draft"], titled_sources(state), state["question"])
     if verdict.ok:
         return {"answer": verdict.answer, "cited": list(verdict.cited), "blocked": []}
     return {"answer": "", "cited": [], "blocked": []}
@@ -239,7 +239,7 @@ def localise(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
     english = state["answer"]
     translated = translation.to_learner(runtime.context.chat_model, english, language)
     elapsed = state.get("translate_s", 0.0) + time.perf_counter() - started
-    if policy.faithful_translation(english, translated) and not post_check(translated, runtime):
+    if grounding.faithful_translation(english, translated) and not post_check(translated, runtime):
         return {"answer": translated, "answer_language": language, "translate_s": elapsed}
     notice = " ".join(filter(None, [state.get("notice"), prompt("untranslated", language)]))
     return {"answer_language": "en", "notice": notice, "translate_s": elapsed}
@@ -262,7 +262,7 @@ def fallback(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
     draft = shown_draft(str(runtime.context.fallback_model.invoke([HumanMessage(message)]).content), runtime)
     if post_check(draft, runtime):
         return {"route": "refuse", "refusal_reason": "withheld", "answer": "", "cited": []}
-    verdict = policy.verify_answer(draft, titled_sources(state), state["question"])
-    if policy.declines(draft) or not verdict.cited:
+    verdict = grounding.verify_answer(draft, titled_sources(state), state["question"])
+    if grounding.declines(draft) or not verdict.cited:
         return {"route": "refuse", "refusal_reason": "withheld" if state.get("blocked") else "out_of_scope", "answer": ""}
     return {"answer": verdict.answer, "cited": list(verdict.cited), "llm_used": "extractive"}

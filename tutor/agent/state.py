@@ -7,7 +7,7 @@ from typing import TypedDict
 
 from langchain_core.language_models import BaseChatModel
 
-from tutor.agent.policy import Evidence
+from tutor.agent.evidence import Evidence
 from tutor.config import Settings
 from tutor.profile import InstituteProfile
 from tutor.retrieval import HybridRetriever, SearchHit

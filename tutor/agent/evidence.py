@@ -1,0 +1,159 @@
+"""Pure, I/O-free judgement of what retrieval found: does the evidence answer the question?
+
+Names and years the question asks about must be in the passages (a near miss: another
+university's fees, next year's winners), the corpus's own acronyms are read from its text, and
+typos are told from unknown words by closeness to the corpus's vocabulary.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from difflib import get_close_matches
+
+from tutor.text import CITATION, STOPWORDS, WORD, split_sentences, stem, stems
+
+# Abbreviations of any English-speaking study context; the corpus's own ("TUM" for "Technical
+# University of Munich (TUM)") are read from its text at index time (`acronyms_in`).
+ABBREVIATIONS = {
+    "ml": "machine learning",
+    "ai": "artificial intelligence",
+    "msc": "master's MSc",
+    "bsc": "bachelor's BSc",
+    "cs": "computer science",
+    "uni": "university",
+    "masters": "master's",
+}
+ACRONYM_DEFINITION = re.compile(r"((?:[A-Z][\w'’-]*\s+(?:(?:of|for|and|the|in|de|di)\s+)*){1,7})\(([A-Z][A-Za-z]{1,7})\)")
+TYPO_SIMILARITY = 0.8  # difflib ratio above which an unknown word is a misspelling of a known one
+YEAR = re.compile(r"(19|20)\d\d")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """How well the retrieved chunks cover the question."""
+
+    similarity: float  # best dense cosine between the query and a retrieved chunk
+    overlap: float  # share of the question's content words found in the top chunks
+    unknown: tuple[str, ...]  # content words the corpus has never seen, typos excluded
+    unknown_names: tuple[str, ...]  # capitalised ones among them: names of things not covered
+    missing: tuple[str, ...] = ()  # names and years the question asks about that the passages never say
+
+
+def acronyms_in(texts: list[str]) -> dict[str, str]:
+    """"Technical University of Munich (TUM)" -> {"tum": "Technical University of Munich TUM"}:
+    the words before a parenthesised acronym whose letters, in order, spell it."""
+    found: dict[str, str] = {}
+    for text in texts:
+        for match in ACRONYM_DEFINITION.finditer(text):
+            words, acronym = match.group(1).split(), match.group(2)
+            for start in range(len(words)):
+                name = " ".join(words[start:])
+                if name[0].lower() == acronym[0].lower() and _spells(acronym.lower(), name.lower()):
+                    found.setdefault(acronym.lower(), f"{name} {acronym}")
+                    break
+    return found
+
+
+def _spells(acronym: str, name: str) -> bool:
+    """Every letter of the acronym appears in the name, in order."""
+    position = 0
+    for letter in acronym:
+        position = name.find(letter, position) + 1
+        if position == 0:
+            return False
+    return True
+
+
+def unknown_words(question: str, vocabulary: set[str], known: frozenset[str] = frozenset()) -> tuple[list[str], list[str]]:
+    """Question words the corpus has never seen and that are not a typo of a word it has
+    (no close match); capitalised ones after the first word look like names."""
+    foreign, names = [], []
+    stemmed = {stem(v) for v in vocabulary}
+    for i, raw in enumerate(WORD.findall(question)):
+        word = raw.lower().strip("'’-")
+        if len(word) < 3 or word in STOPWORDS or word[0].isdigit() or word in ABBREVIATIONS or word in known:
+            continue
+        if word in vocabulary or stem(word) in stemmed or get_close_matches(word, vocabulary, n=1, cutoff=TYPO_SIMILARITY):
+            continue
+        foreign.append(word)
+        if raw[0].isupper() and i > 0:
+            names.append(raw)
+    return foreign, names
+
+
+def assess_evidence(
+    question: str, query: str, similarity: float, top_text: str, vocabulary: set[str], acronyms: dict[str, str] | None = None
+) -> Evidence:
+    """Summarise retrieval quality: foreign words come from the student's own `question`,
+    word overlap from the search `query` (which may have had its typos fixed)."""
+    words = stems(query)
+    overlap = len(words & stems(top_text)) / len(words) if words else 0.0
+    unknown, names = unknown_words(question, vocabulary, frozenset(acronyms or ()))
+    return Evidence(round(similarity, 4), round(overlap, 4), tuple(unknown), tuple(names), tuple(missing_specifics(question, top_text)))
+
+
+def specifics(text: str) -> list[str]:
+    """What pins a question or a sentence to one thing: capitalised names (not a sentence's
+    first word, not a common abbreviation) and years."""
+    found = []
+    for sentence in split_sentences(CITATION.sub("", text)):
+        for i, raw in enumerate(WORD.findall(sentence)):
+            word = raw.strip("'’-.,")
+            if YEAR.fullmatch(word) or (i > 0 and word[:1].isupper() and word.lower() not in ABBREVIATIONS and word.lower() not in STOPWORDS):
+                found.append(word.removesuffix("'s").removesuffix("’s"))
+    return found
+
+
+def missing_specifics(text: str, passages: str) -> list[str]:
+    """The names and years in `text` that `passages` never mention (typos forgiven): "Oxford"
+    in a question answered from another university's page, "2026" for a 2024 event."""
+    return absent(list(dict.fromkeys(specifics(text))), passages)
+
+
+def absent(names: list[str], passages: str) -> list[str]:
+    """The `names` that `passages` never mention, a close misspelling counting as a mention."""
+    words = {w.lower().strip("'’-.,") for w in WORD.findall(passages)}
+    return [
+        name for name in names
+        if name.lower() not in words and not get_close_matches(name.lower(), words, n=1, cutoff=TYPO_SIMILARITY)
+    ]
+
+
+def subject_first(question: str, passages: list[str]) -> list[int]:
+    """Indices of `passages`, those naming more of what the question names first (stable):
+    "What does a Software Carpentry workshop teach?" is answered from the page that says
+    "Software Carpentry", not from a closer-sounding page on another workshop."""
+    asked = list(dict.fromkeys(specifics(question)))
+    if not asked:
+        return list(range(len(passages)))
+    return sorted(range(len(passages)), key=lambda i: len(absent(asked, passages[i])))
+
+
+def is_strong(evidence: Evidence) -> bool:
+    """Answerable from the corpus? Thresholds fitted on the golden set (see benchmarks):
+    a name the corpus never mentions, or the passages found never mention, is out of scope
+    (a near miss: another university's fees, next year's winners); other unseen words need most of the
+    question to be found in the evidence; otherwise close chunks or a good word overlap."""
+    if evidence.unknown_names or evidence.missing:
+        return False
+    if evidence.unknown:
+        return evidence.overlap >= 0.5 and evidence.similarity >= 0.3
+    return evidence.similarity >= 0.5 or (evidence.overlap >= 0.5 and evidence.similarity >= 0.25)
+
+
+def rewrite_query(question: str, vocabulary: set[str], acronyms: dict[str, str] | None = None) -> str:
+    """Second try: expand abbreviations (the corpus's own and common ones) and correct words
+    the corpus does not know (typos)."""
+    expansions = {**ABBREVIATIONS, **(acronyms or {})}
+    words = []
+    for raw in WORD.findall(question):
+        word = raw.lower()
+        if word in expansions:
+            words.append(expansions[word])
+        elif len(word) >= 4 and word not in vocabulary and word not in STOPWORDS:
+            match = get_close_matches(word, vocabulary, n=1, cutoff=TYPO_SIMILARITY)
+            words.append(match[0] if match else raw)
+        else:
+            words.append(raw)
+    return " ".join(words)

@@ -1,0 +1,127 @@
+"""Pure, I/O-free checks that an answer keeps to its numbered sources: every [n] is real and
+backs its sentence, every figure, name and year is in the cited passage, a "yes" agrees with it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from tutor.agent.evidence import missing_specifics
+from tutor.text import CITATION, split_sentences, stems
+
+YES_NO_QUESTION = re.compile(
+    r"(is|are|was|were|do|does|did|can|could|will|would|should|has|have|had|isn't|aren't|doesn't|don't)\b", re.IGNORECASE
+)
+
+
+def supported(sentence: str, source: str, min_share: float = 0.3) -> bool:
+    """A sentence is backed by a source when enough of its content words occur there, and
+    every figure, name and year it states occurs there too (small models invent numbers, and
+    lend one programme's fee to another's name)."""
+    body = CITATION.sub("", sentence)
+    words = stems(body)
+    if not words:
+        return True
+    figures = set(re.findall(r"\d[\d,.]*\d|\d", body))
+    if any(f not in source for f in figures) or missing_specifics(body, source):
+        return False
+    return len(words & stems(source)) / len(words) >= min_share
+
+
+def is_yes_no(question: str) -> bool:
+    """Does the question ask for a yes or a no ("Is it taught online?")?"""
+    return bool(YES_NO_QUESTION.match(question.strip()))
+
+
+def unfounded_yes(answer: str, question: str, cited_sources: list[str]) -> bool:
+    """A "yes" must find everything the question asks about in the passages it cites: "Is the
+    TUM master's taught online?" -> "Yes" is a contradiction when the passage says on campus."""
+    if not is_yes_no(question) or not re.match(r"\W*yes\b", answer, re.IGNORECASE):
+        return False
+    return bool(stems(question) - stems(" ".join(cited_sources)))
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Outcome of checking an answer against its numbered sources."""
+
+    answer: str  # with invalid markers removed and missing citations added where supported
+    cited: tuple[int, ...]
+    invalid: tuple[int, ...]
+    unsupported: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.invalid and not self.unsupported and bool(self.cited)
+
+
+def verify_answer(answer: str, sources: list[str], question: str = "") -> Verdict:
+    """Every [n] must name a real source that backs its sentence; uncited but supported
+    sentences get the citation of the source that backs them."""
+    invalid: set[int] = set()
+    unsupported: list[str] = []
+    fixed: list[str] = []
+    for sentence in split_sentences(answer):
+        numbers = [int(n) for n in CITATION.findall(sentence)]
+        bad = [n for n in numbers if not 1 <= n <= len(sources)]
+        invalid.update(bad)
+        good = [n for n in numbers if 1 <= n <= len(sources)]
+        if good and any(supported(sentence, sources[n - 1]) for n in good):
+            fixed.append(sentence)
+            continue
+        best = best_source(sentence, sources)
+        body = CITATION.sub("", sentence).rstrip()
+        if best is not None:
+            fixed.append(attach_citation(body, best))
+        elif is_meta_sentence(sentence, question):
+            fixed.append(body)
+        else:
+            unsupported.append(sentence)
+    text = " ".join(fixed)
+    cited = tuple(sorted({int(n) for n in CITATION.findall(text)}))
+    if unfounded_yes(text, question, [sources[n - 1] for n in cited]):
+        unsupported.append(split_sentences(text)[0])
+    return Verdict(text, cited, tuple(sorted(invalid)), tuple(unsupported))
+
+
+def best_source(sentence: str, sources: list[str]) -> int | None:
+    """1-based number of the source that supports the sentence best, if any does."""
+    words = stems(CITATION.sub("", sentence))
+    scored = [(len(words & stems(s)), i) for i, s in enumerate(sources, start=1) if supported(sentence, s)]
+    return max(scored, key=lambda item: (item[0], -item[1]))[1] if scored else None
+
+
+def attach_citation(sentence: str, n: int) -> str:
+    """Put [n] before the sentence's final punctuation mark."""
+    match = re.search(r"[.!?]+$", sentence)
+    return f"{sentence[: match.start()]} [{n}]{match.group()}" if match else f"{sentence} [{n}]"
+
+
+def is_meta_sentence(sentence: str, question: str) -> bool:
+    """Connective sentences with no facts of their own ("Here is what I found.") need no source."""
+    words = stems(CITATION.sub("", sentence)) - stems(question)
+    has_figure = bool(re.search(r"\d", sentence))
+    return len(words) <= 3 and not has_figure
+
+
+def declines(answer: str) -> bool:
+    """The model said the sources don't answer the question."""
+    return bool(
+        re.search(
+            r"(couldn't|could not|can't|cannot|unable to) find|not (mentioned|covered|stated|in the sources)"
+            r"|no information|don't have (any )?information|do not have (any )?information",
+            answer,
+            re.IGNORECASE,
+        )
+    )
+
+
+def faithful_translation(original: str, translation: str) -> bool:
+    """A translation may reword, never re-source or change a figure: the same [n] markers
+    and the same digit groups ("2,250" and Italian "2.250" both give 2 and 250)."""
+
+    def facts(text: str) -> tuple[list[str], list[str]]:
+        return sorted(CITATION.findall(text)), sorted(re.findall(r"\d+", CITATION.sub("", text)))
+
+    return bool(translation.strip()) and facts(original) == facts(translation)
