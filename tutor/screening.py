@@ -16,7 +16,7 @@ ordinary educational text) and against the attacks and their paraphrases.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -253,21 +253,28 @@ LINKISH = re.compile(
 )
 
 
-def inert_links(markdown: str, allowed_domains: Iterable[str]) -> str:
-    """Markdown for the Sources panel: links and addresses outside the allowed domains become
-    plain code text (`url`), which no renderer turns into a link, so a planted link can be
-    read but not clicked. Links to the allowed domains stay as they are."""
+def rewrite_outside_links(
+    text: str, allowed_domains: Iterable[str], link: Callable[[str, str], str], address: Callable[[str], str]
+) -> str:
+    """Every link (`link(label, target)`) and bare address (`address(address)`) outside the
+    allowed domains rewritten; links to the allowed domains stay as they are."""
     allowed = list(allowed_domains)
 
     def replace(match: re.Match[str]) -> str:
         if match.group("bare"):
-            address = match.group("bare").rstrip(".,;:")
-            rest = match.group("bare")[len(address):]
-            return match.group(0) if is_allowed(address, allowed) else f"`{address}`{rest}"
+            found = match.group("bare").rstrip(".,;:")
+            return match.group(0) if is_allowed(found, allowed) else address(found) + match.group("bare")[len(found):]
         target = match.group("target")
-        return match.group(0) if is_allowed(target, allowed) else f"{match.group('label')} (`{target}`)"
+        return match.group(0) if is_allowed(target, allowed) else link(match.group("label"), target)
 
-    return LINKISH.sub(replace, markdown)
+    return LINKISH.sub(replace, text)
+
+
+def inert_links(markdown: str, allowed_domains: Iterable[str]) -> str:
+    """Markdown for the Sources panel: links and addresses outside the allowed domains become
+    plain code text (`url`), which no renderer turns into a link, so a planted link can be
+    read but not clicked."""
+    return rewrite_outside_links(markdown, allowed_domains, lambda label, target: f"{label} (`{target}`)", lambda found: f"`{found}`")
 
 
 def without_outside_addresses(answer: str, allowed_domains: Iterable[str]) -> str:
@@ -275,12 +282,5 @@ def without_outside_addresses(answer: str, allowed_domains: Iterable[str]) -> st
     label, a bare address goes. Content links to many sites (lesson pages, partners); quoting
     them is no reason to withhold a whole answer, but the tutor only sends learners to the
     institute's own addresses (a planted page's "apply at evil.example" loses its address)."""
-    allowed = list(allowed_domains)
-
-    def replace(match: re.Match[str]) -> str:
-        if match.group("bare"):
-            address = match.group("bare").rstrip(".,;:")
-            return match.group(0) if is_allowed(address, allowed) else match.group("bare")[len(address):]
-        return match.group(0) if is_allowed(match.group("target"), allowed) else match.group("label")
-
-    return re.sub(r"\(\s*\)|[ \t]{2,}", lambda m: "" if m.group(0).startswith("(") else " ", LINKISH.sub(replace, answer))
+    stripped = rewrite_outside_links(answer, allowed_domains, lambda label, _target: label, lambda _found: "")
+    return re.sub(r"\(\s*\)|[ \t]{2,}", lambda m: "" if m.group(0).startswith("(") else " ", stripped)
