@@ -41,6 +41,14 @@ class LocalEmbeddings(Embeddings):
             )
         return vectors.astype(np.float32)
 
+    @lru_cache(maxsize=512)  # noqa: B019 - one instance per process (get_embeddings)
+    def encode_query(self, text: str) -> np.ndarray:
+        """One query's vector, remembered: a follow-up is searched with and without its
+        conversation before the chosen query is searched again. Read-only, as it is shared."""
+        vector = self.encode([text])[0]
+        vector.setflags(write=False)
+        return vector
+
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self.encode(texts).tolist()
 

@@ -241,7 +241,7 @@ class HybridRetriever:
         if not query or k <= 0:
             return []
         index = self.generation()
-        vector = get_embeddings().encode([query])[0]
+        vector = get_embeddings().encode_query(query)
         fused = reciprocal_rank_fusion(
             [index.dense(vector, CANDIDATES, kind, doc_id), index.keyword(query, CANDIDATES, kind, doc_id)],
             self.settings.rrf_k,
