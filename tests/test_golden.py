@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tutor.evaluation import (
-    KINDS, GoldenQuestion, assign_splits, evenly_by_kind, follow_up_groups, load_golden, unsupported_phrases,
+    KINDS, GoldenQuestion, assign_splits, by_kind, evenly_by_kind, follow_up_groups, load_golden, unsupported_phrases,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -126,3 +126,17 @@ def test_a_comparison_hits_when_the_top_chunks_together_hold_both_sides() -> Non
     ranked = [("A", "an 11-month MPhil"), ("x", "other"), ("B", "a 6-month program")]
     assert first_hit_rank(item, ranked) == 3
     assert first_hit_rank(GoldenQuestion(**{**item.__dict__, "kind": "plain"}), ranked) is None
+
+
+def test_latency_by_kind_counts_answered_questions_only() -> None:
+    """A decline costs no model call: counting it would flatter first-token and total p50."""
+    items = [GoldenQuestion(id="a", q="a?"), GoldenQuestion(id="b", q="b?"), GoldenQuestion(id="n", q="n?", kind="near_miss", refuse=True)]
+    timed = lambda first, total: {"first_token_s": first, "total_s": total}  # noqa: E731
+    results = [
+        {"route": "answer", "right": True, "answer": "x [1]", "citations_valid": True, "timings": timed(2.0, 6.0)},
+        {"route": "answer", "right": True, "answer": "y [1]", "citations_valid": True, "timings": timed(4.0, 8.0)},
+        {"route": "refuse", "right": True, "answer": "", "timings": timed(0.1, 0.1)},
+    ]
+    table = by_kind(items, results)
+    assert table["all"]["first_token_p50_s"] == 3.0 and table["all"]["latency_p50_s"] == 7.0
+    assert table["near_miss"]["latency_p50_s"] is None and table["near_miss"]["declines_right"] == 1.0

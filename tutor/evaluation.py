@@ -274,7 +274,7 @@ def unsupported_phrases(item: GoldenQuestion, documents: list[tuple[str, str]]) 
 
 def by_kind(items: list[GoldenQuestion], results: list[dict]) -> dict[str, dict]:
     """Per kind: answers right (answerable), declines right (refuse), false refusals, citations
-    valid, retrieval hit@5, latency p50. `results` are `score_result`-scored agent results."""
+    valid, retrieval hit@5, first-token and total latency p50. `results` are `score_result`-scored agent results."""
     table: dict[str, dict] = {}
     for kind in [k for k in KINDS if any(q.kind == k for q in items)] + ["all"]:
         pairs = [(q, r) for q, r in zip(items, results) if kind in ("all", q.kind)]
@@ -288,9 +288,15 @@ def by_kind(items: list[GoldenQuestion], results: list[dict]) -> dict[str, dict]
             "false_refusals": sum(1 for r in answerable if r["route"] != "answer" or declined(r)),
             "citations_valid": _share(sum(bool(r.get("citations_valid")) for r in answered), len(answered)),
             "hit@5": _share(sum(1 for r in answerable if r.get("hit_rank") and r["hit_rank"] <= 5), len(answerable)),
-            "latency_p50_s": percentile([r["timings"]["total_s"] for _, r in pairs], 50),
+            # answered questions only: a refusal costs no model call and would flatter the figure
+            "first_token_p50_s": _p50([r["timings"].get("first_token_s", r["timings"]["total_s"]) for r in answered]),
+            "latency_p50_s": _p50([r["timings"]["total_s"] for r in answered]),
         }
     return table
+
+
+def _p50(values: list[float]) -> float | None:
+    return percentile(values, 50) if values else None
 
 
 def _share(part: int, whole: int) -> float | None:
