@@ -1,18 +1,21 @@
-"""Retrieval on both corpora's test parts, by question kind: our hybrid retriever vs the naive
-LangChain baseline (hit@5), with the dev part's overall line beside it to show any gap."""
+"""Retrieval on both corpora's test parts, by question kind: the agent's search (hybrid retriever,
+a comparison searched side by side) vs the naive LangChain baseline (hit@5), with the dev
+part's overall line beside it to show any gap. Questions in other languages are searched as
+written: the agent translates them first (`translate` stage), which needs the LLM."""
 
 from __future__ import annotations
 
 from benchmarks.baseline import baseline_search, build_baseline
 from benchmarks.common import print_table, ratio
 from benchmarks.corpora import NAMES, open_corpus
+from tutor.agent.nodes import search
 from tutor.evaluation import KINDS, GoldenQuestion, first_hit_rank, retrieval_metrics
 from tutor.index import build_index
 from tutor.retrieval import open_retriever
 
 
-def ranks(questions: list[GoldenQuestion], search) -> dict[str, int | None]:
-    return {q.id: first_hit_rank(q, search(q.search_query)[:10]) for q in questions}
+def ranks(questions: list[GoldenQuestion], searcher) -> dict[str, int | None]:
+    return {q.id: first_hit_rank(q, searcher(q.search_query)[:10]) for q in questions}
 
 
 def run_corpus(name: str) -> dict:
@@ -22,10 +25,10 @@ def run_corpus(name: str) -> dict:
     store = build_baseline(corpus.raw_files, corpus.settings.index_dir.parent / "baseline")
 
     def ours(query: str) -> list[tuple[str, str]]:
-        return [(h.chunk.title, h.chunk.text) for h in retriever.search(query, k=10)]
+        return [(h.chunk.title, h.chunk.text) for h in search(retriever, query, 10)]
 
     def ours_text_only(query: str) -> list[tuple[str, str]]:
-        return [("", f"{h.chunk.title}\n{h.chunk.text}") for h in retriever.search(query, k=10)]
+        return [("", f"{h.chunk.title}\n{h.chunk.text}") for h in search(retriever, query, 10)]
 
     # the baseline's chunks have no article titles, so the fair comparison matches phrases only
     def untitled(qs: list[GoldenQuestion]) -> list[GoldenQuestion]:

@@ -17,7 +17,7 @@ from tutor.agent.state import TutorContext, TutorState
 from tutor.chunking import count_tokens
 from tutor.embeddings import get_embeddings
 from tutor.language import detect
-from tutor.retrieval import SearchHit
+from tutor.retrieval import HybridRetriever, SearchHit
 from tutor.screening import check_answer, screen_document, without_outside_addresses
 from tutor.text import passage_units, stems
 from tutor.topics import level_instruction
@@ -79,10 +79,14 @@ def retrieve(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
     lists are interleaved so both sides reach the prompt's first passages. Passages that name
     what the question names go first."""
     started = time.perf_counter()
-    k = runtime.context.settings.retrieve_k
-    queries = [state["query"], *policy.comparison_parts(state["query"])]
-    hits = interleave([subject_first(q, runtime.context.retriever.search(q, k=k)) for q in queries], k)
+    hits = search(runtime.context.retriever, state["query"], runtime.context.settings.retrieve_k)
     return {"hits": hits, "retrieve_s": state.get("retrieve_s", 0.0) + time.perf_counter() - started}
+
+
+def search(retriever: HybridRetriever, query: str, k: int) -> list[SearchHit]:
+    """The agent's search for a standalone query (the retrieval benchmark measures this too)."""
+    queries = [query, *policy.comparison_parts(query)]
+    return interleave([subject_first(q, retriever.search(q, k=k)) for q in queries], k)
 
 
 def subject_first(query: str, hits: list[SearchHit]) -> list[SearchHit]:
