@@ -10,7 +10,7 @@ from langchain_core.messages import AIMessage
 
 from tutor.agent.graph import build_graph
 from tutor.agent.nodes import MAX_GENERATIONS, MAX_REWRITES, context_units
-from tutor.agent.prompts import prompt
+from tutor.agent.prompts import answer_message, prompt
 from tutor.agent.state import TutorContext
 from tutor.evaluation import load_golden, run_eval, select
 from tutor.language import detect
@@ -69,6 +69,17 @@ def test_a_follow_up_without_a_pronoun_is_searched_with_its_conversation(service
     fresh = run_graph(service, "What does the Oxford MSc in Advanced Computer Science cover?",
                       previous=["Tell me about OPIT's first career fair"])
     assert fresh["standalone"] == "What does the Oxford MSc in Advanced Computer Science cover?"
+    assert followed["earlier"] == "Tell me about OPIT's first career fair" and not fresh.get("earlier")
+
+
+def test_a_follow_up_is_asked_in_its_own_words_with_the_earlier_question_as_context() -> None:
+    """Joined into one question ("which companies? (Tell me about the fair)"), a small model
+    answers the earlier one; the prompt asks the follow-up and marks the earlier as context."""
+    message = answer_message("[1] Fair\nDeloitte attended.", "Which companies attended?", "Tell me about the career fair")
+    question_line = next(line for line in message.splitlines() if line.startswith("Question:"))
+    assert question_line == "Question: Which companies attended?"
+    assert message.rstrip().endswith("for context only: Tell me about the career fair)")
+    assert "context" not in answer_message("[1] Fair\nDeloitte attended.", "Which companies attended?")
 
 
 def test_a_comparison_brings_both_sides_into_the_prompt(service: TutorService) -> None:

@@ -169,6 +169,8 @@ def test_connective_sentences_need_no_source() -> None:
 
 def test_declines_are_recognised() -> None:
     assert grounding.declines("I couldn't find this in the institute's content.")
+    assert grounding.declines("The salary of the Executive Director is not specified in the sources [1].")
+    assert grounding.declines("The sources do not mention a minimum age.")
     assert not grounding.declines("Tuition costs €2,250 per term [1].")
 
 
@@ -185,3 +187,7 @@ def test_passages_naming_the_subject_asked_about_come_first() -> None:
     passages = ["Data Carpentry workshops teach data skills.", "Library lessons.", "Software Carpentry teaches the shell."]
     assert evidence.subject_first("What does a Software Carpentry workshop teach?", passages) == [2, 0, 1]
     assert evidence.subject_first("what do workshops teach?", passages) == [0, 1, 2]  # no names: order kept
+
+
+def test_a_possessive_mentions_the_name() -> None:
+    assert evidence.missing_specifics("Is the TUM master's online?", "TUM's Data Engineering MSc is an on-campus degree.") == []

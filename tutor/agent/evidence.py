@@ -113,7 +113,7 @@ def missing_specifics(text: str, passages: str) -> list[str]:
 
 def absent(names: list[str], passages: str) -> list[str]:
     """The `names` that `passages` never mention, a close misspelling counting as a mention."""
-    words = {w.lower().strip("'’-.,") for w in WORD.findall(passages)}
+    words = {w.lower().strip("'’-.,").removesuffix("'s").removesuffix("’s") for w in WORD.findall(passages)}  # "TUM's" names TUM
     return [
         name for name in names
         if name.lower() not in words and not get_close_matches(name.lower(), words, n=1, cutoff=TYPO_SIMILARITY)

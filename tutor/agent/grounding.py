@@ -110,6 +110,8 @@ def declines(answer: str) -> bool:
     return bool(
         re.search(
             r"(couldn't|could not|can't|cannot|unable to) find|not (mentioned|covered|stated|in the sources)"
+            r"|not (specified|provided|given|listed|included) (in|by) the (sources|passages|context|text)"
+            r"|(sources|passages|context) (do|does) not (say|mention|specify|state|provide|include)"
             r"|no information|don't have (any )?information|do not have (any )?information",
             answer,
             re.IGNORECASE,
@@ -125,3 +127,4 @@ def faithful_translation(original: str, translation: str) -> bool:
         return sorted(CITATION.findall(text)), sorted(re.findall(r"\d+", CITATION.sub("", text)))
 
     return bool(translation.strip()) and facts(original) == facts(translation)
+

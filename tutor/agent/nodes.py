@@ -70,8 +70,9 @@ def condense(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
     contextual = policy.with_context(question, previous)
     retriever = runtime.context.retriever
     alone, joined = (max((h.similarity for h in retriever.search(q, k=PROMPT_SOURCES)), default=0.0) for q in (question, contextual))
-    chosen = contextual if policy.prefers_context(question, alone, joined) else question
-    return {"standalone": chosen, "query": chosen}
+    if policy.prefers_context(question, alone, joined):
+        return {"standalone": contextual, "query": contextual, "earlier": policy.earlier_context(previous)}
+    return {"standalone": question, "query": question}
 
 
 def retrieve(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
@@ -143,21 +144,24 @@ def context_units(text: str) -> list[str]:
     return [f"- {unit.text}" if unit.kind == "item" else unit.text for unit in passage_units(text)]
 
 
-def select_context(hits: list[SearchHit], query: str, budget_tokens: int) -> list[tuple[SearchHit, str]]:
+def select_context(hits: list[SearchHit], queries: list[str], budget_tokens: int) -> list[tuple[SearchHit, str]]:
     """The sentences of the best passages that matter most to the question, within the token
     budget, regrouped by passage in their original order. Ranking by meaning (embeddings)
     finds paraphrases ("partnered" ~ "teams up"); word overlap, minus the passage's own title
-    words, breaks ties toward the figures and names asked for."""
+    words, breaks ties toward the figures and names asked for. A sentence counts by the
+    closest of `queries`: a follow-up's own words ("what magazine cover was he on?") find
+    the sentence that answers it, its search query (with the earlier question) the subject."""
     chosen = hits[:PROMPT_SOURCES]
     # Sources are quoted material: a sentence that reads as an order to the assistant is never shown to it.
     units = [(i, text) for i, hit in enumerate(chosen) for text in context_units(hit.chunk.text) if not screen_document(text)]
     if not units:
         return []
-    vectors = get_embeddings().encode([query] + [text for _, text in units])
-    wanted = stems(query)
+    queries = list(dict.fromkeys(queries))
+    vectors = get_embeddings().encode(queries + [text for _, text in units])
+    wanted = stems(" ".join(queries))
     scores = [
-        float(vectors[0] @ vector) + OVERLAP_WEIGHT * len(stems(text) & (wanted - stems(chosen[i].chunk.title)))
-        for (i, text), vector in zip(units, vectors[1:])
+        float((vectors[: len(queries)] @ vector).max()) + OVERLAP_WEIGHT * len(stems(text) & (wanted - stems(chosen[i].chunk.title)))
+        for (i, text), vector in zip(units, vectors[len(queries):])
     ]
     kept, used = set(), 0
     for k in sorted(range(len(units)), key=lambda k: (-scores[k], k)):
@@ -183,10 +187,10 @@ def sources_update(context: list[tuple[SearchHit, str]]) -> TutorState:
 def generate(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
     """Draft a cited answer with the chat model; on a model failure, use the extractive one."""
     started = time.perf_counter()
-    context = select_context(state["hits"], state["query"], runtime.context.settings.prompt_source_tokens)
+    context = select_context(state["hits"], [state["query"], state["question"]], runtime.context.settings.prompt_source_tokens)
     sources = numbered_sources([heading(hit) for hit, _ in context], [text for _, text in context])
     system = system_prompt(runtime.context.profile, level_instruction(state.get("level") or "intermediate"))
-    messages = [SystemMessage(system), HumanMessage(answer_message(sources, standalone_question(state)))]
+    messages = [SystemMessage(system), HumanMessage(answer_message(sources, state["question"], state.get("earlier", "")))]
     update: TutorState = {**sources_update(context), "generations": state["generations"] + 1}
     try:
         update["draft"] = str(runtime.context.chat_model.invoke(messages).content)
@@ -262,7 +266,7 @@ def after_verify(state: TutorState) -> str:
 def fallback(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
     """Compose the answer from the same numbered passages' sentences: grounded by construction."""
     headings = [heading(hit) for hit in state["source_hits"]]
-    message = answer_message(numbered_sources(headings, state["sources"]), standalone_question(state))
+    message = answer_message(numbered_sources(headings, state["sources"]), state["question"], state.get("earlier", ""))
     draft = shown_draft(str(runtime.context.fallback_model.invoke([HumanMessage(message)]).content), runtime)
     if post_check(draft, runtime):
         return {"route": "refuse", "refusal_reason": "withheld", "answer": "", "cited": []}

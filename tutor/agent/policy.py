@@ -80,15 +80,19 @@ def is_follow_up(question: str) -> bool:
     return bool(FOLLOW_UP.search(question.strip()))
 
 
-def with_context(question: str, previous_questions: list[str]) -> str:
-    """The question with the conversation's subject attached: the last earlier question, and
-    the one before it when the last was itself a fragment ("year?")."""
+def earlier_context(previous_questions: list[str]) -> str:
+    """What a follow-up borrows its subject from: the last earlier question, and the one
+    before it when the last was itself a fragment ("year?")."""
     earlier = [q.strip() for q in previous_questions if q.strip()][-CONTEXT_QUESTIONS:]
-    if not earlier:
-        return question.strip()
     if len(earlier) > 1 and len(WORD.findall(earlier[-1])) > FRAGMENT_WORDS:
         earlier = earlier[-1:]
-    return f"{question.strip()} ({' '.join(earlier)})"
+    return " ".join(earlier)
+
+
+def with_context(question: str, previous_questions: list[str]) -> str:
+    """The question with the conversation's subject attached, as one search query."""
+    earlier = earlier_context(previous_questions)
+    return f"{question.strip()} ({earlier})" if earlier else question.strip()
 
 
 def prefers_context(question: str, alone_similarity: float, context_similarity: float) -> bool:

@@ -35,7 +35,9 @@ def numbered_sources(titles: list[str], passages: list[str]) -> str:
     return "\n\n".join(f"[{n}] {title}\n{text}" for n, (title, text) in enumerate(zip(titles, passages), start=1))
 
 
-def answer_message(sources: str, question: str) -> str:
-    """The variable part of the prompt, read anew for every question. `question` is
-    standalone: a follow-up already carries its earlier question."""
-    return prompt("answer").format(sources=sources, question=question.strip())
+def answer_message(sources: str, question: str, earlier: str = "") -> str:
+    """The variable part of the prompt, read anew for every question. A follow-up's earlier
+    question comes after it, marked as context: joined into one question, a small model
+    answers the earlier one ("what magazine cover was he on? (Who is Obiora?)" -> his bio)."""
+    context = prompt("earlier").format(earlier=earlier.strip()) if earlier.strip() else ""
+    return prompt("answer").format(sources=sources, question=question.strip(), context=context)

@@ -43,6 +43,7 @@ class TutorState(TypedDict, total=False):
     route: str  # answer | refuse | smalltalk | clarify
     refusal_reason: str  # "unsafe", "self_harm", "out_of_scope" or "withheld" (a draft failed the post-check)
     standalone: str  # the question, with its conversation when it is a follow-up
+    earlier: str  # the earlier question(s) a follow-up takes its subject from ("" otherwise)
     query: str  # what is searched: `standalone`, or its rewrite with typos fixed
     rewrites: int
     hits: list[SearchHit]
