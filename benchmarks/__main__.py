@@ -1,4 +1,4 @@
-"""`make bench`: python -m benchmarks [retrieval] [speed] [cli] [agent] [quiz] [--agent-questions N] [--llm local|extractive] [--split test|dev] [--quiz-llm-chunks N]."""
+"""`make bench`: python -m benchmarks [retrieval] [evidence] [speed] [cli] [agent] [quiz] [--agent-questions N] [--llm local|extractive] [--split test|dev] [--quiz-llm-chunks N]."""
 
 from __future__ import annotations
 
@@ -7,15 +7,15 @@ import json
 import time
 from pathlib import Path
 
-from benchmarks import agent_bench, cli_bench, quiz_bench, retrieval_bench, speed_bench
+from benchmarks import agent_bench, cli_bench, evidence_bench, quiz_bench, retrieval_bench, speed_bench
 
 RESULTS = Path(__file__).parent / "results"
-SUITES = ("retrieval", "speed", "cli", "agent", "quiz")
+SUITES = ("retrieval", "evidence", "speed", "cli", "agent", "quiz")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("suites", nargs="*", help="retrieval, speed, cli, agent, quiz (default: all)")
+    parser.add_argument("suites", nargs="*", help="retrieval, evidence, speed, cli, agent, quiz (default: all)")
     parser.add_argument("--agent-questions", type=int, default=None,
                         help="Per corpus, run the agent suite on N test questions shared evenly between kinds (default: all).")
     parser.add_argument("--llm", choices=("local", "extractive"), default="local",
@@ -32,6 +32,8 @@ def main() -> None:
     report: dict = {"started": time.strftime("%Y-%m-%d %H:%M:%S"), "args": vars(args)}
     if "retrieval" in args.suites:
         report["retrieval"] = retrieval_bench.run()
+    if "evidence" in args.suites:
+        report["evidence"] = evidence_bench.run()
     if "speed" in args.suites:
         report["speed"] = speed_bench.run(args.synthetic_chunks)
     if "cli" in args.suites:

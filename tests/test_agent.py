@@ -168,6 +168,12 @@ def test_hostile_questions_get_calm_answers(service: TutorService, question: str
     assert "\x00" not in answer.question and len(answer.question) < 2_100
 
 
+def test_a_question_too_long_is_answered_in_the_learners_language(service: TutorService) -> None:
+    question = "Quanto costa il master in cybersecurity a trimestre? " * 100
+    answer = service.ask(question)
+    assert answer.route == "clarify" and answer.answer.startswith("Il tuo messaggio è lungo")
+
+
 @pytest.mark.parametrize(
     ("question", "language"),
     [("Quanto costa il master in cybersecurity a trimestre?", "it"), ("¿Cuál es la capital de Australia?", "es")],

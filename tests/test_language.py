@@ -49,7 +49,7 @@ def test_a_translation_keeps_markers_and_figures() -> None:
 @pytest.mark.parametrize("language", [code for code in LANGUAGES if code != "en"])
 def test_fixed_replies_are_written_out_per_language(language: str) -> None:
     """Every fixed reply has its own text, with the same fields as the English one."""
-    for name in ("refuse", "unsafe", "withheld", "smalltalk", "clarify", "untranslated"):
+    for name in ("refuse", "unsafe", "withheld", "smalltalk", "clarify", "untranslated", "too_long"):
         text = prompt(name, language)
         assert text != prompt(name) and detect(text.replace("{name}", "")) == language
         assert ("{name}" in text) == ("{name}" in prompt(name))

@@ -17,6 +17,7 @@ from tutor.agent.graph import build_graph
 from tutor.agent.prompts import for_institute, prompt, system_prompt
 from tutor.agent.state import TutorContext, TutorState
 from tutor.config import Settings
+from tutor.language import detect
 from tutor.llm import make_chat_model
 from tutor.retrieval import SearchHit, open_retriever
 from tutor.screening import AnswerGate
@@ -234,15 +235,12 @@ class TutorService:
         return intro + "\n" + "\n".join(f"- {s}" for s in suggestions)
 
     def too_long(self, text: str, state: LearnerState, started: float) -> TutorAnswer:
-        """A calm answer for a question beyond the length limit; nothing is searched or stored."""
+        """A calm answer for a question beyond the length limit, in the learner's language (a
+        fixed text: no model call for a message this long); nothing is searched or stored."""
+        language = detect(text[: self.settings.max_question_chars])
         suggestions = state.suggestions()
-        limit = self.settings.max_question_chars
-        answer = (
-            f"Your message is {len(text):,} characters long; please ask in under {limit:,} characters. "
-            + prompt("clarify")
-            + "\n"
-            + "\n".join(f"- {s}" for s in suggestions)
-        )
+        intro = prompt("too_long", language).format(length=len(text), limit=self.settings.max_question_chars)
+        answer = f"{intro} {prompt('clarify', language)}\n" + "\n".join(f"- {s}" for s in suggestions)
         total = round(time.perf_counter() - started, 3)
         return TutorAnswer(
             question=text[:200] + "…",
