@@ -61,7 +61,11 @@ def test_follow_ups_without_pronouns_are_told_by_retrieval() -> None:
          ["instructor training: how long is each?", "trainer training: how long is each?"]),
         ("What is the difference between the MSc and the BSc?",
          ["What is the difference between the MSc?", "What is the difference between the BSc?"]),
+        ("Compare the MSc in Cybersecurity with the BSc", ["Compare the MSc in Cybersecurity", "Compare the BSc"]),
         ("How much does the MSc in Cybersecurity cost?", []),
+        ("do carpentries instructors teach coding with slides?", []),
+        ("waht do you get with silver membrship", []),
+        ("Besides mentoring, what do students get and keep?", []),
     ],
 )
 def test_comparisons_are_split_into_one_query_per_side(question: str, parts: list[str]) -> None:

@@ -35,16 +35,22 @@ FOLLOW_UP = re.compile(
     r"|the program(me)?|the course|the degree|the article|the event)\b",
     re.IGNORECASE,
 )
-# "A or B", "A vs B", "between A and B", "compare A with B": the two sides of a comparison,
-# each up to eight words, ending at punctuation or the end of the question.
-CHOICE = re.compile(
-    r"(?:(?<=[,:])|\bbetween|\bcompare)\s*(?P<a>[\w'’$€.-]+(?:\s+[\w'’$€.-]+){0,7}?)"
-    r"\s+(?:or|vs\.?|versus|and|with)\s+(?P<b>[\w'’$€.-]+(?:\s+[\w'’$€.-]+){0,7}?)(?=\s*[?.!,:]|\s*$)",
-    re.IGNORECASE,
+SIDE = r"[\w'’$€.-]+(?:\s+[\w'’$€.-]+){0,7}?"  # one side of a comparison: up to eight words
+
+
+def _choice(anchor: str, separators: str) -> re.Pattern[str]:
+    """Two sides after `anchor`, joined by one of `separators`, ending at punctuation or the end."""
+    return re.compile(rf"{anchor}\s*(?P<a>{SIDE})\s+(?:{separators})\s+(?P<b>{SIDE})(?=\s*[?.!,:]|\s*$)", re.IGNORECASE)
+
+
+# "between A and B" / "compare A with B"; then "..., A or B?" / "...: A vs B"; then "A or B?" at the
+# start. "and" and "with" join two sides only after "between" or "compare": "teach coding with
+# slides" and "what do you get with silver membership" are not comparisons.
+CHOICES = (
+    _choice(r"\b(?:between|compare)", r"and|with|or|vs\.?|versus"),
+    _choice(r"(?<=[,:])", r"or|vs\.?|versus"),
+    _choice(r"^", r"or|vs\.?|versus"),
 )
-# the same at the question's start ("Python or R?", "instructor training vs trainer training: ..."),
-# tried only when the question has no comma, colon, "between" or "compare" to anchor it
-CHOICE_AT_START = re.compile(CHOICE.pattern.replace("(?:(?<=[,:])|\\bbetween|\\bcompare)", "^", 1), re.IGNORECASE)
 CONTEXT_QUESTIONS = 2  # earlier questions a follow-up may borrow its subject from
 FRAGMENT_WORDS = 3  # an earlier question of this many words or fewer ("year?") needs its own predecessor
 
@@ -114,7 +120,7 @@ def comparison_parts(question: str) -> list[str]:
     "Which lasts longer, A?" and "... B?"), so both sides are retrieved; [] when the question
     is not a choice between two things. A one-word side borrows the other side's head noun
     ("gold or platinum membership" -> "gold membership")."""
-    match = CHOICE.search(question) or CHOICE_AT_START.search(question)
+    match = next((found for pattern in CHOICES if (found := pattern.search(question))), None)
     if not match:
         return []
     first, second = match.group("a").strip(), match.group("b").strip()
