@@ -6,7 +6,6 @@ import json
 
 import numpy as np
 
-from tutor.chunking import Chunk
 from tutor.retrieval import add_document_vote, document_ranks, reciprocal_rank_fusion
 
 from .conftest import run_tutor
@@ -59,15 +58,15 @@ def test_reciprocal_rank_fusion_rewards_agreement() -> None:
 
 
 def test_documents_close_in_several_passages_outrank_a_lone_close_chunk() -> None:
-    similarities = np.array([0.8, 0.1, 0.1, 0.6, 0.6, 0.6])
-    rows = {"lone": np.array([0, 1, 2]), "focused": np.array([3, 4, 5])}
-    assert document_ranks(similarities, rows) == {"focused": 1, "lone": 2}
+    similarities = np.array([0.8, 0.6, 0.1, 0.6, 0.1, 0.6, 0.6, 0.9])
+    codes = np.array([0, 1, 0, 1, 0, 1, 2, 1])  # 0: one close chunk, two far; 1: best three 0.9, 0.6, 0.6; 2: one chunk, 0.6
+    assert document_ranks(similarities, codes).tolist() == [3, 1, 2]
+    assert document_ranks(np.array([0.5, 0.5]), np.array([1, 0])).tolist() == [1, 2], "ties go by document id"
 
 
 def test_the_document_vote_lifts_a_chunk_of_the_closest_document() -> None:
-    chunks = [Chunk(f"{d}:{i}", d, d, "", "article", "", i, "text") for i, d in enumerate(["lone", "focused"])]
-    fused = [(0, 0.30), (1, 0.28)]
-    voted = add_document_vote(fused, chunks, {"focused": 1, "lone": 20}, k=10)
+    fused = [(0, 0.30), (1, 0.28)]  # chunk 0 of document 0 ("lone"), chunk 1 of document 1 ("focused")
+    voted = add_document_vote(fused, np.array([0, 1]), np.array([20, 1]), k=10)
     assert [p for p, _ in voted] == [1, 0]
 
 
