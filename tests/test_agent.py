@@ -16,6 +16,7 @@ from tutor.evaluation import load_golden, run_eval, select
 from tutor.language import detect
 from tutor.llm import make_chat_model
 from tutor.service import Final, Token, TutorService
+from tutor.topics import topics_of_documents
 
 from .conftest import ROOT, copy_corpus, free_port, make_settings, run_tutor
 
@@ -101,6 +102,15 @@ def test_out_of_scope_is_declined_with_suggestions(service: TutorService, questi
     answer = service.ask(question)
     assert answer.route == "refuse" and not answer.citations
     assert answer.answer.count("\n- ") >= 2, "a refusal says what the tutor can help with"
+
+
+def test_a_decline_suggests_what_the_content_says_nearby(service: TutorService) -> None:
+    answer = service.ask("How much does the Sorbonne MSc in Cybersecurity cost per term?")
+    topic_map = service.learners.pedagogy.topic_map()
+    nearest = topics_of_documents(topic_map, [hit.chunk.doc_id for hit in answer.retrieved[:3]])
+    assert answer.route == "refuse" and nearest and nearest[0] != topic_map.visible[0].id  # not the default order
+    near_questions = {q for topic in topic_map.visible if topic.id in nearest for q in topic.suggestions}
+    assert answer.suggestions[0] in near_questions
 
 
 def test_prompt_injection_is_declined_without_leaking_the_prompt(service: TutorService) -> None:

@@ -64,6 +64,14 @@ def test_suggestions_leave_out_mastered_topics_while_others_remain() -> None:
     assert suggest_next(MAP, {}, ["workshops"], set(), mastered=everything) == suggest_next(MAP, {}, ["workshops"], set())
 
 
+def test_after_a_decline_the_nearest_topics_questions_come_first() -> None:
+    picked = suggest_next(MAP, {"workshops": 9}, [], set(), nearest=["workshops", "unknown"])
+    assert picked == ["How do I host a workshop?", "What does a workshop cost?", "What is checkout?"]
+    assert suggest_next(MAP, {}, [], set(), nearest=["teaching", "training"])[:3] == [
+        "What is live coding?", "What is checkout?", "How do I become a trainer?"
+    ]
+
+
 def test_old_topic_ids_in_a_learners_record_count_as_explored() -> None:
     assert suggest_next(MAP, {"older": 9, "training": 9}, [], set(), limit=1) == ["What is live coding?"]
 

@@ -165,13 +165,15 @@ def _least_explored(ids: list[str], explored: dict[str, int]) -> list[str]:
     return sorted(ids, key=lambda tid: explored.get(tid, 0))
 
 
-def _ranked_topics(topic_map: TopicMap, explored: dict[str, int], current: list[str]) -> list[Topic]:
-    """Topics related to the current ones first, then the rest; least explored first in each group."""
+def _ranked_topics(topic_map: TopicMap, explored: dict[str, int], current: list[str], nearest: list[str] = ()) -> list[Topic]:
+    """The `nearest` topics in their order, then topics related to the current ones, then the
+    rest; least explored first in the last two groups."""
     by_id = {topic.id: topic for topic in topic_map.visible}
+    nearest = [tid for tid in dict.fromkeys(nearest) if tid in by_id]
     related = [rid for cid in current if cid in by_id for rid in by_id[cid].related]
-    first = [rid for rid in dict.fromkeys(related) if rid not in current and rid in by_id]
-    rest = [topic.id for topic in topic_map.visible if topic.id not in first]
-    return [by_id[tid] for tid in _least_explored(first, explored) + _least_explored(rest, explored)]
+    first = [rid for rid in dict.fromkeys(related) if rid not in current and rid in by_id and rid not in nearest]
+    rest = [topic.id for topic in topic_map.visible if topic.id not in first and topic.id not in nearest]
+    return [by_id[tid] for tid in nearest + _least_explored(first, explored) + _least_explored(rest, explored)]
 
 
 def suggest_next(
@@ -181,20 +183,29 @@ def suggest_next(
     asked: set[str],
     limit: int = 3,
     mastered: Collection[str] = (),
+    nearest: list[str] = (),
 ) -> list[str]:
     """Up to `limit` unasked questions, one per topic in ranked order before any topic gets a second.
     Topics the learner has `mastered` (quizzes) are left out while others still have questions:
-    what to explore next is something not yet known."""
+    what to explore next is something not yet known. After a decline, the questions of the
+    topics the search found come first (`nearest`): "How much is tuition at Harvard?" is best
+    followed by what the content does say about fees."""
     explored = topic_map.current(explored)
     seen = {_key(question) for question in asked}
     ranked = [
         (topic.id, [q for q in topic.suggestions if _key(q) not in seen])
-        for topic in _ranked_topics(topic_map, explored, current)
+        for topic in _ranked_topics(topic_map, explored, current, nearest)
     ]
-    unmastered = [queue for topic_id, queue in ranked if topic_id not in mastered]
-    queues = unmastered if any(unmastered) else [queue for _, queue in ranked]
-    picked = [question for round_ in zip_longest(*queues) for question in round_ if question is not None]
-    return picked[: max(limit, 0)]
+    unmastered = [(topic_id, queue) for topic_id, queue in ranked if topic_id not in mastered]
+    queues = unmastered if any(queue for _, queue in unmastered) else ranked
+    near = [queue for topic_id, queue in queues if topic_id in nearest]
+    rest = [queue for topic_id, queue in queues if topic_id not in nearest]
+    return (_round_robin(near) + _round_robin(rest))[: max(limit, 0)]
+
+
+def _round_robin(queues: list[list[str]]) -> list[str]:
+    """The first question of every queue, then the second of every queue, and so on."""
+    return [question for round_ in zip_longest(*queues) for question in round_ if question is not None]
 
 
 def returning_hint(topic_map: TopicMap, explored: dict[str, int], current: list[str]) -> str | None:

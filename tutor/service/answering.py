@@ -38,6 +38,7 @@ from tutor.service.quizzes import Quizzes
 from tutor.service.search import SearchService
 
 STREAMED_NODES = {"generate", "fallback"}
+NEAREST_PASSAGES = 3  # a declined question's suggestions come first from these passages' topics
 LOCALISED_NODES = {"localise"}  # a translated answer: only the learner's language reaches them
 
 
@@ -182,7 +183,7 @@ class TutorService:
         cited_hits = graph_state.get("source_hits", [])
         citations = [self.citation(n, cited_hits[n - 1]) for n in graph_state.get("cited", []) if 0 < n <= len(cited_hits)]
         topics = state.pedagogy.topics_of(c.doc_id for c in citations) if route == "answer" else []
-        suggestions = state.suggestions(topics, {asked})
+        suggestions = state.suggestions(topics, {asked}, self.nearest_topics(graph_state, state))
         if route != "answer":
             suggestions = self.localised(suggestions, graph_state.get("language", "en"), context)
         answer = graph_state.get("answer", "") if route == "answer" else self.canned(graph_state, suggestions)
@@ -212,6 +213,15 @@ class TutorService:
             "total_s": round(total, 3),
         }
         return result
+
+    @staticmethod
+    def nearest_topics(graph_state: TutorState, state: LearnerState) -> list[str]:
+        """For a question declined for want of content: the topics of the passages the search
+        found, so the suggestions are what the content says nearby. Not after a withheld answer,
+        whose passages may have been planted."""
+        if graph_state.get("refusal_reason") != "out_of_scope":
+            return []
+        return state.pedagogy.topics_of(hit.chunk.doc_id for hit in graph_state.get("hits", [])[:NEAREST_PASSAGES])
 
     @staticmethod
     def citation(n: int, hit: SearchHit) -> Citation:

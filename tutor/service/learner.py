@@ -79,8 +79,8 @@ class LearnerState:
         recent = [t.question for t in self.turns if now - t.created < CONVERSATION_WINDOW_S]
         return recent[-FOLLOW_UP_TURNS:]
 
-    def suggestions(self, current: list[str] = (), also_asked: set[str] = frozenset()) -> list[str]:
-        return self.pedagogy.next_questions(self.explored, list(current), self.asked | set(also_asked), self.mastered)
+    def suggestions(self, current: list[str] = (), also_asked: set[str] = frozenset(), nearest: list[str] = ()) -> list[str]:
+        return self.pedagogy.next_questions(self.explored, list(current), self.asked | set(also_asked), self.mastered, list(nearest))
 
     def hint(self, current: list[str] = ()) -> str | None:
         return self.pedagogy.hint(self.explored, list(current))

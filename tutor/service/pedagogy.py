@@ -67,11 +67,11 @@ class Pedagogy:
         return [(topic_map.label(topic_id), count) for topic_id, count in ranked]
 
     def next_questions(
-        self, explored: dict[str, int], current: list[str], asked: set[str], mastered: Collection[str] = ()
+        self, explored: dict[str, int], current: list[str], asked: set[str], mastered: Collection[str] = (), nearest: list[str] = ()
     ) -> list[str]:
-        """Checked questions of related and least-explored topics, never one already asked, and
-        none of a topic the learner has mastered while other topics remain."""
-        return suggest_next(self.topic_map(), explored, current, asked, mastered=mastered)
+        """Checked questions of the nearest, related and least-explored topics, never one already
+        asked, and none of a topic the learner has mastered while other topics remain."""
+        return suggest_next(self.topic_map(), explored, current, asked, mastered=mastered, nearest=nearest)
 
     def hint(self, explored: dict[str, int], current: list[str]) -> str | None:
         """A nudge for a returning learner (None for a newcomer)."""
