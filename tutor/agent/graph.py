@@ -1,15 +1,15 @@
 """Wiring of the tutoring graph; the stages themselves live in nodes.py.
 
     guard ─┬─ answer ─> translate ─┬─ answer ─> condense -> retrieve -> grade ─┬─ strong ─> generate -> verify ─┬─ ok ──────> localise -> END
-           │                       │                          ^                ├─ weak ───> rewrite ─┘ (max 1)    ├─ retry ───> generate (max 1)
-           │                       │                          └────────────────┘                                  ├─ failed ──> fallback -> localise
-           └───────────────────────┴─ refuse / smalltalk / clarify ─> END      └─ still weak ─> decline -> END   └─ withheld > fallback -> localise
-                                                                                             (post-check again; withheld -> refuse)
+           │                       │                          ^                ├─ weak ───> rewrite ─┘ (max 1)    ├─ failed ──> fallback -> localise
+           │                       │                          └────────────────┘                                  └─ withheld > fallback -> localise
+           └───────────────────────┴─ refuse / smalltalk / clarify ─> END      └─ still weak ─> decline -> END     (post-check again; withheld -> refuse)
 translate: a question in another language goes on in English (with an LLM; routed again).
 localise: the verified English answer in the learner's language, [n] and figures kept.
 condense: a follow-up is searched with its conversation when that brings the search closer;
 retrieve: a comparison is searched side by side; grade: a name or year the passages never
-mention is a near miss; verify: names, years, figures and a "yes" must be in the cited passage.
+mention is a near miss; verify: names, years, figures and a "yes" must be in the cited passage
+(no second draft: at temperature 0 the same prompt writes nearly the same draft).
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def build_graph():
     graph.add_edge("rewrite", "retrieve")
     graph.add_edge("decline", END)
     graph.add_edge("generate", "verify")
-    graph.add_conditional_edges("verify", nodes.after_verify, {"done": "localise", "generate": "generate", "fallback": "fallback"})
+    graph.add_conditional_edges("verify", nodes.after_verify, {"done": "localise", "fallback": "fallback"})
     graph.add_edge("fallback", "localise")
     graph.add_edge("localise", END)
     return graph.compile()

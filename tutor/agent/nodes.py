@@ -23,7 +23,6 @@ from tutor.text import passage_units, stems
 from tutor.topics import level_instruction
 
 MAX_REWRITES = 1  # grade -> rewrite -> retrieve happens at most this often
-MAX_GENERATIONS = 2  # the first draft plus one regeneration, then the extractive fallback
 PROMPT_SOURCES = 3  # passages the prompt's sentences are drawn from
 OVERLAP_WEIGHT = 0.05  # per shared content word, next to a cosine similarity in [0, 1]
 
@@ -38,7 +37,7 @@ def routed(question: str) -> TutorState:
 
 def guard(state: TutorState) -> TutorState:
     """Route before any work: clarify, small talk, unsafe/injection, or a real question."""
-    counters: TutorState = {"rewrites": 0, "generations": 0, "retrieve_s": 0.0, "generate_s": 0.0, "translate_s": 0.0}
+    counters: TutorState = {"rewrites": 0, "retrieve_s": 0.0, "generate_s": 0.0, "translate_s": 0.0}
     return {**counters, **routed(state["question"])}
 
 
@@ -191,7 +190,7 @@ def generate(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
     sources = numbered_sources([heading(hit) for hit, _ in context], [text for _, text in context])
     system = system_prompt(runtime.context.profile, level_instruction(state.get("level") or "intermediate"))
     messages = [SystemMessage(system), HumanMessage(answer_message(sources, state["question"], state.get("earlier", "")))]
-    update: TutorState = {**sources_update(context), "generations": state["generations"] + 1}
+    update: TutorState = sources_update(context)
     try:
         update["draft"] = str(runtime.context.chat_model.invoke(messages).content)
         update["llm_used"] = runtime.context.llm_name
@@ -254,13 +253,11 @@ def localise(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
 
 
 def after_verify(state: TutorState) -> str:
-    """Accept, regenerate once, or fall back to the extractive answer. A withheld draft goes
-    straight to the fallback: the same planted source would steer a second draft too."""
-    if state["route"] == "refuse" or state.get("answer"):
-        return "done"
-    if state.get("blocked"):
-        return "fallback"
-    return "generate" if state["generations"] < MAX_GENERATIONS else "fallback"
+    """Accept the draft, or answer from the passages' own sentences. There is no second draft:
+    at temperature 0 the same prompt writes the same or nearly the same draft (on 70 dev
+    questions, 4 of 9 second drafts were identical and 1 passed), and a withheld draft's
+    planted source would steer any draft."""
+    return "done" if state["route"] == "refuse" or state.get("answer") else "fallback"
 
 
 def fallback(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:

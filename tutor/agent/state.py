@@ -52,7 +52,6 @@ class TutorState(TypedDict, total=False):
     source_hits: list[SearchHit]  # the chunk each number cites
     draft: str
     blocked: list[str]  # why the post-check withheld the last draft (empty: it passed)
-    generations: int
     answer: str
     answer_language: str  # what `localise` wrote the answer in: the learner's language, or "en" if it failed
     cited: list[int]
