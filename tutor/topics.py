@@ -165,15 +165,13 @@ def _least_explored(ids: list[str], explored: dict[str, int]) -> list[str]:
     return sorted(ids, key=lambda tid: explored.get(tid, 0))
 
 
-def _ranked_topics(topic_map: TopicMap, explored: dict[str, int], current: list[str], nearest: list[str] = ()) -> list[Topic]:
-    """The `nearest` topics in their order, then topics related to the current ones, then the
-    rest; least explored first in the last two groups."""
+def _ranked_topics(topic_map: TopicMap, explored: dict[str, int], current: list[str]) -> list[Topic]:
+    """Topics related to the current ones first, then the rest; least explored first in each group."""
     by_id = {topic.id: topic for topic in topic_map.visible}
-    nearest = [tid for tid in dict.fromkeys(nearest) if tid in by_id]
     related = [rid for cid in current if cid in by_id for rid in by_id[cid].related]
-    first = [rid for rid in dict.fromkeys(related) if rid not in current and rid in by_id and rid not in nearest]
-    rest = [topic.id for topic in topic_map.visible if topic.id not in first and topic.id not in nearest]
-    return [by_id[tid] for tid in nearest + _least_explored(first, explored) + _least_explored(rest, explored)]
+    first = [rid for rid in dict.fromkeys(related) if rid not in current and rid in by_id]
+    rest = [topic.id for topic in topic_map.visible if topic.id not in first]
+    return [by_id[tid] for tid in _least_explored(first, explored) + _least_explored(rest, explored)]
 
 
 def suggest_next(
@@ -194,11 +192,12 @@ def suggest_next(
     seen = {_key(question) for question in asked}
     ranked = [
         (topic.id, [q for q in topic.suggestions if _key(q) not in seen])
-        for topic in _ranked_topics(topic_map, explored, current, nearest)
+        for topic in _ranked_topics(topic_map, explored, current)
     ]
     unmastered = [(topic_id, queue) for topic_id, queue in ranked if topic_id not in mastered]
     queues = unmastered if any(queue for _, queue in unmastered) else ranked
-    near = [queue for topic_id, queue in queues if topic_id in nearest]
+    by_topic = dict(queues)
+    near = [by_topic[topic_id] for topic_id in dict.fromkeys(nearest) if topic_id in by_topic]
     rest = [queue for topic_id, queue in queues if topic_id not in nearest]
     return (_round_robin(near) + _round_robin(rest))[: max(limit, 0)]
 
