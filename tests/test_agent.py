@@ -151,6 +151,35 @@ def test_an_unsupported_draft_is_replaced_by_the_extractive_answer(service: Tuto
     assert state["llm_used"] == "extractive" and "2,250" in state["answer"] and "9,999" not in state["answer"]
 
 
+@pytest.mark.parametrize(
+    ("draft", "route"),
+    [
+        ("No, the MSc in Cybersecurity is a fully online and flexible program, not taught on campus in Berlin [1].", "answer"),
+        ("No, OPIT's MSc in Cybersecurity is not taught on campus in Berlin [1].", "refuse"),  # no fact: the passages are silent
+        ("Yes, the MSc in Cybersecurity is taught on campus in Berlin [1].", "refuse"),
+    ],
+)
+def test_a_yes_no_question_on_a_claim_the_content_never_makes_gets_a_no_with_the_fact(service: TutorService, draft: str, route: str) -> None:
+    """"Berlin" is in no passage, so the grade alone would decline; the question is otherwise
+    well covered, so the model may answer "no" with what the passages state, and nothing else."""
+    state = run_graph(service, "Is OPIT's MSc in Cybersecurity taught on campus in Berlin?", chat_model=GenericFakeChatModel(messages=iter([AIMessage(draft)])))
+    assert state["premise"] == ["Berlin"] and "Berlin" in state["draft"]
+    assert state["route"] == route and (route == "refuse") is (state.get("answer", "") == "")
+    assert route == "refuse" or (state["cited"] and "Berlin" in state["answer"])
+
+
+@pytest.mark.parametrize(
+    ("draft", "route"),
+    [("No, tuition costs as little as €2,250 per term, not 9,999 [1].", "answer"), ("Yes, tuition is 9,999 per term [1].", "refuse")],
+)
+def test_a_figure_the_content_never_states_is_denied_or_the_question_declined(service: TutorService, draft: str, route: str) -> None:
+    """Well covered but for its figure: a draft that states the figure is not replaced by quoted
+    passages (they would leave "9,999" standing), the question is declined."""
+    state = run_graph(service, "OPIT's tuition is 9,999 per term, right?", chat_model=GenericFakeChatModel(messages=iter([AIMessage(draft)])))
+    assert state["premise"] == ["9,999"] and state["route"] == route and state.get("llm_used") != "extractive"
+    assert route == "refuse" or ("2,250" in state["answer"] and state["cited"])
+
+
 def test_unreachable_llm_server_falls_back_to_extractive_with_a_notice(service: TutorService) -> None:
     settings = service.settings.model_copy(update={"openai_base_url": f"http://127.0.0.1:{free_port()}/v1", "llm_timeout_s": 5})
     state = run_graph(service, "How much does tuition at OPIT cost per term?", chat_model=make_chat_model(settings, "openai"))

@@ -100,6 +100,53 @@ def test_a_yes_must_find_what_was_asked_in_its_source() -> None:
     assert verdict.ok
 
 
+@pytest.mark.parametrize(
+    ("question", "confirms"),
+    [
+        ("Is it taught online?", True),
+        ("The Carpentries is a for-profit company, right?", True),
+        ("instructor training is just a one-hour webinar, isnt it?", True),
+        ("What are the most important topics?", False),
+        ("Since it is online, which city is it in?", False),
+    ],
+)
+def test_questions_asking_for_a_yes_or_a_no(question: str, confirms: bool) -> None:
+    assert evidence.asks_to_confirm(question) is confirms
+
+
+def test_a_yes_no_questions_only_gap_may_be_its_own_claim() -> None:
+    passages = "MSc in Cybersecurity. The MSc in Cybersecurity is taught fully online and on demand."
+    question = "Is the MSc in Cybersecurity taught on campus in Rome?"
+    found = evidence.assess_evidence(question, question, 0.7, passages, {"msc", "cybersecurity", "taught", "campus", "rome"})
+    assert not evidence.is_strong(found) and evidence.claimed_premise(question, found, passages) == ("Rome",)
+    which = "Which campus in Rome teaches the MSc in Cybersecurity?"  # not a yes/no question: a near miss
+    assert evidence.claimed_premise(which, evidence.assess_evidence(which, which, 0.7, passages, set()), passages) == ()
+    figure = "The MSc in Cybersecurity takes 500 hours a week, right?"  # a figure the passages never state
+    found = evidence.assess_evidence(figure, figure, 0.7, passages + " It takes 1500 hours.", {"msc", "cybersecurity", "takes", "hours", "week"})
+    assert evidence.claimed_premise(figure, found, passages + " It takes 1500 hours.") == ("500",)
+    elsewhere = "Is the Rome campus library open at night?"  # the rest is not covered either
+    found = evidence.assess_evidence(elsewhere, elsewhere, 0.2, passages, {"rome", "campus", "library", "open", "night"})
+    assert evidence.claimed_premise(elsewhere, found, passages) == ()
+
+
+def test_a_claim_the_passages_never_make_may_be_named_only_to_deny_it() -> None:
+    source = "MSc in Cybersecurity\nThe MSc in Cybersecurity is taught fully online and on demand."
+    question = "Is the MSc in Cybersecurity taught on campus in Rome?"
+    denied = "No, the MSc in Cybersecurity is taught fully online, not on campus in Rome [1]."
+    assert grounding.verify_answer(denied, [source], question, ("Rome",)).ok
+    assert not grounding.verify_answer(denied, [source], question).ok  # without the claim named, Rome is invented
+    stated = "The MSc in Cybersecurity is taught on campus in Rome [1]."
+    assert not grounding.verify_answer(stated, [source], question, ("Rome",)).ok
+    assert not grounding.verify_answer("Yes, the MSc in Cybersecurity is taught in Rome [1].", [source], question, ("Rome",)).ok
+
+
+def test_a_no_to_an_unstated_claim_says_what_the_passages_state_instead() -> None:
+    question = "Is the MSc in Cybersecurity taught on campus in Rome?"
+    assert grounding.corrects_the_claim("No, it is taught fully online, not in Rome [1].", question, ("Rome",))
+    assert not grounding.corrects_the_claim("No, the MSc in Cybersecurity is not taught on campus in Rome [1].", question, ("Rome",))
+    assert not grounding.corrects_the_claim("The MSc in Cybersecurity is taught fully online [1].", question, ("Rome",))  # no "no"
+
+
 def test_typos_are_not_foreign_words_but_unknown_names_are() -> None:
     foreign, names = evidence.unknown_words("machin lerning enginer skils", VOCABULARY)
     assert foreign == [] and names == []

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from difflib import get_close_matches
 
-from tutor.text import CITATION, STOPWORDS, WORD, split_sentences, stem, stems
+from tutor.text import CITATION, FIGURE, STOPWORDS, WORD, split_sentences, stem, stems
 
 # Abbreviations of any English-speaking study context; the corpus's own ("TUM" for "Technical
 # University of Munich (TUM)") are read from its text at index time (`acronyms_in`).
@@ -27,6 +27,12 @@ ABBREVIATIONS = {
 ACRONYM_DEFINITION = re.compile(r"((?:[A-Z][\w'’-]*\s+(?:(?:of|for|and|the|in|de|di)\s+)*){1,7})\(([A-Z][A-Za-z]{1,7})\)")
 TYPO_SIMILARITY = 0.8  # difflib ratio above which an unknown word is a misspelling of a known one
 YEAR = re.compile(r"(19|20)\d\d")
+# Questions that ask for a yes or a no: "Is it taught online?", "It is online, isn't it?"
+CONFIRMATION = re.compile(
+    r"^\W*(is|are|was|were|do|does|did|can|could|will|would|should|has|have|had|isn't|aren't|doesn't|don't)\b"
+    r"|\b(right|correct|true|(is|are|was|were|do|does|did|has|have|can|could|wo|would|should)n'?t \w+)\W*$",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -144,6 +150,35 @@ def is_strong(evidence: Evidence) -> bool:
     if evidence.unknown:
         return evidence.overlap >= 0.5 and evidence.similarity >= 0.3
     return evidence.similarity >= 0.5 or (evidence.overlap >= 0.5 and evidence.similarity >= 0.25)
+
+
+def asks_to_confirm(question: str) -> bool:
+    """Does the question ask for a yes or a no ("Is it taught online?", "..., right?")?"""
+    return bool(CONFIRMATION.search(question.strip()))
+
+
+def claimed_premise(question: str, found: Evidence, top_text: str) -> tuple[str, ...]:
+    """What a yes/no question claims that the passages never say: "Is the MSc taught on campus
+    in Rome?" -> ("Rome",), "... only 500 instructors, right?" -> ("500",): names, years and
+    figures, and the words the corpus has never seen when only they keep the evidence weak
+    ("... a one-hour webinar, isn't it?"). The rest of the question must be covered as well as
+    any answerable question's, so the claim is the only gap; the answer is then "no" with what
+    the passages state, or a decline (a small model told nothing declines such questions: the
+    claim is nowhere to be found). () for any other question."""
+    confirming = CONFIRMATION.search(question.strip())
+    if not confirming:
+        return ()
+    stated = set(FIGURE.findall(top_text))
+    claimed = found.missing + tuple(f for f in FIGURE.findall(question) if f not in stated)
+    if not is_strong(found):
+        asking = {n.lower() for n in claimed} | {w.lower() for w in WORD.findall(confirming.group())}  # not "right?"
+        claimed += tuple(w for w in found.unknown if w not in asking)
+    claimed = tuple(dict.fromkeys(claimed))
+    if not claimed:
+        return ()
+    rest = stems(question) - stems(" ".join(claimed))
+    overlap = len(rest & stems(top_text)) / len(rest) if rest else 0.0
+    return claimed if is_strong(Evidence(found.similarity, overlap, (), ())) else ()
 
 
 def rewrite_query(question: str, vocabulary: set[str], acronyms: dict[str, str] | None = None) -> str:

@@ -4,11 +4,13 @@
            │                       │                          ^                ├─ weak ───> rewrite ─┘ (max 1)    ├─ failed ──> fallback -> localise
            │                       │                          └────────────────┘                                  └─ withheld > fallback -> localise
            └───────────────────────┴─ refuse / smalltalk / clarify ─> END      └─ still weak ─> decline -> END     (post-check again; withheld -> refuse)
+                                                                       (a yes/no question's unstated claim: -> generate; verify: a "no" with the fact, or refuse)
 translate: a question in another language goes on in English (with an LLM; routed again).
 localise: the verified English answer in the learner's language, [n] and figures kept.
 condense: a follow-up is searched with its conversation when that brings the search closer;
 retrieve: a comparison is searched side by side; grade: a name or year the passages never
-mention is a near miss; verify: names, years, figures and a "yes" must be in the cited passage
+mention is a near miss, unless a yes/no question claims it (then the answer must deny it and
+give the passages' fact); verify: names, years, figures and a "yes" must be in the cited passage
 (no second draft: at temperature 0 the same prompt writes nearly the same draft).
 """
 

@@ -7,12 +7,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from tutor.agent.evidence import missing_specifics
-from tutor.text import CITATION, split_sentences, stems
+from tutor.agent.evidence import asks_to_confirm, missing_specifics
+from tutor.text import CITATION, FIGURE, split_sentences, stems
 
-YES_NO_QUESTION = re.compile(
-    r"(is|are|was|were|do|does|did|can|could|will|would|should|has|have|had|isn't|aren't|doesn't|don't)\b", re.IGNORECASE
-)
+# "not", "never", "nor", "rather than", "instead of", "isn't"; "no" but not the answer's "No, ..."
+NEGATION = r"(?:\b(?:not|never|nor|rather than|instead of|other than)\b|n't\b|\bno\b(?!,))"
+DENIAL_REACH = 6  # words a negation may stand before the claim it denies ("not on campus in Rome")
 
 
 def supported(sentence: str, source: str, min_share: float = 0.3) -> bool:
@@ -23,21 +23,38 @@ def supported(sentence: str, source: str, min_share: float = 0.3) -> bool:
     words = stems(body)
     if not words:
         return True
-    figures = set(re.findall(r"\d[\d,.]*\d|\d", body))
+    figures = set(FIGURE.findall(body))
     if any(f not in source for f in figures) or missing_specifics(body, source):
         return False
     return len(words & stems(source)) / len(words) >= min_share
 
 
-def is_yes_no(question: str) -> bool:
-    """Does the question ask for a yes or a no ("Is it taught online?")?"""
-    return bool(YES_NO_QUESTION.match(question.strip()))
+def without_denied(sentence: str, premise: tuple[str, ...]) -> str:
+    """The sentence minus the claims of the question it denies, for checking: "It is taught
+    online, not on campus in Rome [1]" is checked as "... not on campus in [1]" against a
+    source that never says Rome. A claim stated rather than denied stays, and fails."""
+    for claim in premise:
+        denied = re.compile(rf"({NEGATION}(?:\W+\w+){{0,{DENIAL_REACH}}}?\W+){re.escape(claim)}\b", re.IGNORECASE)
+        sentence = denied.sub(r"\1", sentence)
+    return sentence
+
+
+def corrects_the_claim(answer: str, question: str, premise: tuple[str, ...]) -> bool:
+    """A yes/no question's claim that the passages never make is answered by a "no" that says
+    what they state instead: "No, it is taught online, not in Rome [1]". "No, Library
+    Carpentry does not offer a PhD programme [1]" only repeats the question, denied (the
+    passages being silent on a PhD is not a "no"), and quoted sentences that never say "no"
+    leave the claim standing."""
+    body = CITATION.sub("", answer)
+    denies = bool(re.match(r"\W*no\b", body, re.IGNORECASE) or re.search(NEGATION, body, re.IGNORECASE))
+    asked = stems(question)
+    return denies and any(stems(re.sub(NEGATION, " ", without_denied(s, premise), flags=re.IGNORECASE)) - asked for s in split_sentences(body))
 
 
 def unfounded_yes(answer: str, question: str, cited_sources: list[str]) -> bool:
     """A "yes" must find everything the question asks about in the passages it cites: "Is the
     TUM master's taught online?" -> "Yes" is a contradiction when the passage says on campus."""
-    if not is_yes_no(question) or not re.match(r"\W*yes\b", answer, re.IGNORECASE):
+    if not asks_to_confirm(question) or not re.match(r"\W*yes\b", answer, re.IGNORECASE):
         return False
     return bool(stems(question) - stems(" ".join(cited_sources)))
 
@@ -56,28 +73,30 @@ class Verdict:
         return not self.invalid and not self.unsupported and bool(self.cited)
 
 
-def verify_answer(answer: str, sources: list[str], question: str = "") -> Verdict:
+def verify_answer(answer: str, sources: list[str], question: str = "", premise: tuple[str, ...] = ()) -> Verdict:
     """Every [n] must name a real source that backs its sentence; uncited but supported
-    sentences get the citation of the source that backs them."""
+    sentences get the citation of the source that backs them. What the question claims and
+    the passages never say (`premise`) may be named only to deny it."""
     invalid: set[int] = set()
     unsupported: list[str] = []
     fixed: list[str] = []
-    for sentence in split_sentences(answer):
+    for stated in split_sentences(answer):
+        sentence = without_denied(stated, premise)
         numbers = [int(n) for n in CITATION.findall(sentence)]
         bad = [n for n in numbers if not 1 <= n <= len(sources)]
         invalid.update(bad)
         good = [n for n in numbers if 1 <= n <= len(sources)]
         if good and any(supported(sentence, sources[n - 1]) for n in good):
-            fixed.append(sentence)
+            fixed.append(stated)
             continue
         best = best_source(sentence, sources)
-        body = CITATION.sub("", sentence).rstrip()
+        body = CITATION.sub("", stated).rstrip()
         if best is not None:
             fixed.append(attach_citation(body, best))
         elif is_meta_sentence(sentence, question):
             fixed.append(body)
         else:
-            unsupported.append(sentence)
+            unsupported.append(stated)
     text = " ".join(fixed)
     cited = tuple(sorted({int(n) for n in CITATION.findall(text)}))
     if unfounded_yes(text, question, [sources[n - 1] for n in cited]):

@@ -116,12 +116,13 @@ def grade(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
     found = evidence.assess_evidence(
         standalone_question(state), state["query"], similarity, top_text, generation.vocabulary, generation.acronyms
     )
-    return {"evidence": found}
+    return {"evidence": found, "premise": list(evidence.claimed_premise(standalone_question(state), found, top_text))}
 
 
 def after_grade(state: TutorState) -> str:
-    """Strong evidence -> answer; weak -> rewrite once; still weak -> decline honestly."""
-    if evidence.is_strong(state["evidence"]):
+    """Strong evidence -> answer; a yes/no question whose only gap is its own claim -> answer
+    (only a "no" with the fact, or a decline); weak -> rewrite once; still weak -> decline honestly."""
+    if evidence.is_strong(state["evidence"]) or state.get("premise"):
         return "generate"
     return "rewrite" if state["rewrites"] < MAX_REWRITES else "decline"
 
@@ -189,7 +190,8 @@ def generate(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
     context = select_context(state["hits"], [state["query"], state["question"]], runtime.context.settings.prompt_source_tokens)
     sources = numbered_sources([heading(hit) for hit, _ in context], [text for _, text in context])
     system = system_prompt(runtime.context.profile, level_instruction(state.get("level") or "intermediate"))
-    messages = [SystemMessage(system), HumanMessage(answer_message(sources, state["question"], state.get("earlier", "")))]
+    message = answer_message(sources, state["question"], state.get("earlier", ""), tuple(state.get("premise", ())))
+    messages = [SystemMessage(system), HumanMessage(message)]
     update: TutorState = sources_update(context)
     try:
         update["draft"] = str(runtime.context.chat_model.invoke(messages).content)
@@ -217,15 +219,21 @@ def shown_draft(draft: str, runtime: Runtime[TutorContext]) -> str:
 
 def verify(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
     """Withhold a harmful draft; check the citations and support of the others and repair
-    what can be repaired."""
+    what can be repaired. A yes/no question with an unstated claim is answered by a draft that
+    passes, or declined: quoting the passages instead would leave the claim standing."""
     blocked = post_check(state["draft"], runtime)
     if blocked:
         return {"answer": "", "cited": [], "blocked": blocked}
     if grounding.declines(state["draft"]):
         return {"route": "refuse", "refusal_reason": "out_of_scope", "answer": "", "blocked": []}
-    verdict = grounding.verify_answer(state["draft"], titled_sources(state), state["question"])
-    if verdict.ok:
+    premise = tuple(state.get("premise", ()))
+    verdict = grounding.verify_answer(state["draft"], titled_sources(state), state["question"], premise)
+    # weak evidence let through for its claim alone: only a "no" with the fact answers it
+    for_the_claim = bool(premise) and not evidence.is_strong(state["evidence"])
+    if verdict.ok and (not for_the_claim or grounding.corrects_the_claim(verdict.answer, state["question"], premise)):
         return {"answer": verdict.answer, "cited": list(verdict.cited), "blocked": []}
+    if premise:
+        return {"route": "refuse", "refusal_reason": "out_of_scope", "answer": "", "blocked": []}
     return {"answer": "", "cited": [], "blocked": []}
 
 

@@ -35,9 +35,13 @@ def numbered_sources(titles: list[str], passages: list[str]) -> str:
     return "\n\n".join(f"[{n}] {title}\n{text}" for n, (title, text) in enumerate(zip(titles, passages), start=1))
 
 
-def answer_message(sources: str, question: str, earlier: str = "") -> str:
+def answer_message(sources: str, question: str, earlier: str = "", premise: tuple[str, ...] = ()) -> str:
     """The variable part of the prompt, read anew for every question. A follow-up's earlier
     question comes after it, marked as context: joined into one question, a small model
-    answers the earlier one ("what magazine cover was he on? (Who is Obiora?)" -> his bio)."""
+    answers the earlier one ("what magazine cover was he on? (Who is Obiora?)" -> his bio).
+    A yes/no question's claim that the sources never state is named, so the model looks for
+    what they say instead."""
     context = prompt("earlier").format(earlier=earlier.strip()) if earlier.strip() else ""
+    if premise:
+        context += prompt("premise").format(claim=", ".join(f'"{claim}"' for claim in premise))
     return prompt("answer").format(sources=sources, question=question.strip(), context=context)

@@ -48,6 +48,7 @@ class TutorState(TypedDict, total=False):
     rewrites: int
     hits: list[SearchHit]
     evidence: Evidence
+    premise: list[str]  # what a yes/no question claims that the passages never say ("Rome"): it may only be denied
     sources: list[str]  # the passages (selected sentences) numbered [1..n] in the prompt
     source_hits: list[SearchHit]  # the chunk each number cites
     draft: str
