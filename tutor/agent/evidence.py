@@ -93,10 +93,14 @@ def assess_evidence(
 ) -> Evidence:
     """Summarise retrieval quality: foreign words come from the student's own `question`,
     word overlap from the search `query` (which may have had its typos fixed)."""
-    words = stems(query)
-    overlap = len(words & stems(top_text)) / len(words) if words else 0.0
+    overlap = share_found(stems(query), top_text)
     unknown, names = unknown_words(question, vocabulary, frozenset(acronyms or ()))
     return Evidence(round(similarity, 4), round(overlap, 4), tuple(unknown), tuple(names), tuple(missing_specifics(question, top_text)))
+
+
+def share_found(words: set[str], text: str) -> float:
+    """The share of `words` (stems) that `text` contains; 0 when there are none."""
+    return len(words & stems(text)) / len(words) if words else 0.0
 
 
 def specifics(text: str) -> list[str]:
@@ -176,9 +180,8 @@ def claimed_premise(question: str, found: Evidence, top_text: str) -> tuple[str,
     claimed = tuple(dict.fromkeys(claimed))
     if not claimed:
         return ()
-    rest = stems(question) - stems(" ".join(claimed))
-    overlap = len(rest & stems(top_text)) / len(rest) if rest else 0.0
-    return claimed if is_strong(Evidence(found.similarity, overlap, (), ())) else ()
+    rest_found = share_found(stems(question) - stems(" ".join(claimed)), top_text)
+    return claimed if is_strong(Evidence(found.similarity, rest_found, (), ())) else ()
 
 
 def rewrite_query(question: str, vocabulary: set[str], acronyms: dict[str, str] | None = None) -> str:
