@@ -7,6 +7,7 @@ import json
 import pytest
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
+from pydantic import Field
 
 from tutor.agent.graph import build_graph
 from tutor.agent.nodes import MAX_REWRITES, context_units
@@ -178,6 +179,29 @@ def test_a_figure_the_content_never_states_is_denied_or_the_question_declined(se
     state = run_graph(service, "OPIT's tuition is 9,999 per term, right?", chat_model=GenericFakeChatModel(messages=iter([AIMessage(draft)])))
     assert state["premise"] == ["9,999"] and state["route"] == route and state.get("llm_used") != "extractive"
     assert route == "refuse" or ("2,250" in state["answer"] and state["cited"])
+
+
+class ListeningChatModel(GenericFakeChatModel):
+    """A scripted model that keeps the prompts it was sent."""
+
+    heard: list[str] = Field(default_factory=list)
+
+    def _generate(self, messages, stop=None, run_manager=None, **kwargs):
+        self.heard.append(str(messages[-1].content))
+        return super()._generate(messages, stop=stop, run_manager=run_manager, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("question", "asked_for_yes_or_no"),
+    [("Is OPIT's MSc in Cybersecurity taught online?", True), ("What does OPIT's MSc in Cybersecurity cover?", False)],
+)
+def test_a_yes_no_question_asks_the_model_for_its_yes_or_no(service: TutorService, question: str, asked_for_yes_or_no: bool) -> None:
+    """Told nothing, a small model declines a question whose answer is "no" ("Is the TUM MSc
+    online?" when its page says on campus); the prompt asks it to answer yes or no from the sources."""
+    model = ListeningChatModel(messages=iter([AIMessage("The MSc in Cybersecurity is taught fully online [1].")]))
+    run_graph(service, question, chat_model=model)
+    assert len(model.heard) == 1 and model.heard[0].startswith("<sources>")
+    assert ('begin with "Yes," or "No,"' in model.heard[0]) is asked_for_yes_or_no
 
 
 def test_unreachable_llm_server_falls_back_to_extractive_with_a_notice(service: TutorService) -> None:

@@ -101,17 +101,19 @@ def test_a_yes_must_find_what_was_asked_in_its_source() -> None:
 
 
 @pytest.mark.parametrize(
-    ("question", "confirms"),
+    ("question", "confirms", "yes_or_no"),
     [
-        ("Is it taught online?", True),
-        ("The Carpentries is a for-profit company, right?", True),
-        ("instructor training is just a one-hour webinar, isnt it?", True),
-        ("What are the most important topics?", False),
-        ("Since it is online, which city is it in?", False),
+        ("Is it taught online?", True, True),
+        ("The Carpentries is a for-profit company, right?", True, True),
+        ("instructor training is just a one-hour webinar, isnt it?", True, True),
+        ("Is the MSc taught live or pre-recorded?", True, False),  # answered by one of its alternatives
+        ("What are the most important topics?", False, False),
+        ("Since it is online, which city is it in?", False, False),
     ],
 )
-def test_questions_asking_for_a_yes_or_a_no(question: str, confirms: bool) -> None:
+def test_questions_asking_for_a_yes_or_a_no(question: str, confirms: bool, yes_or_no: bool) -> None:
     assert evidence.asks_to_confirm(question) is confirms
+    assert evidence.asks_yes_or_no(question) is yes_or_no
 
 
 def test_a_yes_no_questions_only_gap_may_be_its_own_claim() -> None:

@@ -161,6 +161,12 @@ def asks_to_confirm(question: str) -> bool:
     return bool(CONFIRMATION.search(question.strip()))
 
 
+def asks_yes_or_no(question: str) -> bool:
+    """A question answered by a yes or a no, not by picking one of its alternatives ("Is it
+    taught live or pre-recorded?")."""
+    return asks_to_confirm(question) and not re.search(r"\bor\b", question, re.IGNORECASE)
+
+
 def claimed_premise(question: str, found: Evidence, top_text: str) -> tuple[str, ...]:
     """What a yes/no question claims that the passages never say: "Is the MSc taught on campus
     in Rome?" -> ("Rome",), "... only 500 instructors, right?" -> ("500",): names, years and

@@ -190,7 +190,8 @@ def generate(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
     context = select_context(state["hits"], [state["query"], state["question"]], runtime.context.settings.prompt_source_tokens)
     sources = numbered_sources([heading(hit) for hit, _ in context], [text for _, text in context])
     system = system_prompt(runtime.context.profile, level_instruction(state.get("level") or "intermediate"))
-    message = answer_message(sources, state["question"], state.get("earlier", ""), tuple(state.get("premise", ())))
+    premise, yes_no = tuple(state.get("premise", ())), evidence.asks_yes_or_no(state["question"])
+    message = answer_message(sources, state["question"], state.get("earlier", ""), premise, yes_no)
     messages = [SystemMessage(system), HumanMessage(message)]
     update: TutorState = sources_update(context)
     try:

@@ -35,13 +35,16 @@ def numbered_sources(titles: list[str], passages: list[str]) -> str:
     return "\n\n".join(f"[{n}] {title}\n{text}" for n, (title, text) in enumerate(zip(titles, passages), start=1))
 
 
-def answer_message(sources: str, question: str, earlier: str = "", premise: tuple[str, ...] = ()) -> str:
+def answer_message(sources: str, question: str, earlier: str = "", premise: tuple[str, ...] = (), yes_no: bool = False) -> str:
     """The variable part of the prompt, read anew for every question. A follow-up's earlier
     question comes after it, marked as context: joined into one question, a small model
     answers the earlier one ("what magazine cover was he on? (Who is Obiora?)" -> his bio).
     A yes/no question's claim that the sources never state is named, so the model looks for
-    what they say instead."""
+    what they say instead; any other yes/no question asks for its yes or no, since told
+    nothing, a small model declines one whose answer is "no" ("Is the TUM MSc online?")."""
     context = prompt("earlier").format(earlier=earlier.strip()) if earlier.strip() else ""
     if premise:
         context += prompt("premise").format(claim=", ".join(f'"{claim}"' for claim in premise))
+    elif yes_no:
+        context += prompt("yes_no")
     return prompt("answer").format(sources=sources, question=question.strip(), context=context)
