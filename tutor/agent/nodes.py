@@ -107,16 +107,16 @@ def interleave(ranked_lists: list[list[SearchHit]], k: int) -> list[SearchHit]:
 
 
 def grade(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
-    """Measure how well the hits cover the question."""
+    """Measure how well the hits cover the question, and name what a yes/no question claims
+    that they never say."""
     generation = runtime.context.retriever.generation()
     hits = state["hits"]
     similarity = max((hit.similarity for hit in hits), default=0.0)
     top_text = " ".join(h.chunk.embed_text for h in hits[:PROMPT_SOURCES])
     # judge the student's own words, not the rewrite (which may have "corrected" a foreign term)
-    found = evidence.assess_evidence(
-        standalone_question(state), state["query"], similarity, top_text, generation.vocabulary, generation.acronyms
-    )
-    return {"evidence": found, "premise": list(evidence.claimed_premise(standalone_question(state), found, top_text))}
+    question = standalone_question(state)
+    found = evidence.assess_evidence(question, state["query"], similarity, top_text, generation.vocabulary, generation.acronyms)
+    return {"evidence": found, "premise": list(evidence.claimed_premise(question, found, top_text))}
 
 
 def after_grade(state: TutorState) -> str:
