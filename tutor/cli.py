@@ -202,7 +202,9 @@ def index_progress() -> Iterator:
         yield update
 
 
-APP_PROBE_TIMEOUT_S = 0.5
+# Nothing listening fails at once; an app that is up but busy (answering someone on 2 cores)
+# may take over 0.5 s to say so, and is still much faster than loading the models here.
+APP_PROBE_TIMEOUT_S = 2.0
 
 
 def running_app(settings) -> str | None:
