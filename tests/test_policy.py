@@ -65,6 +65,7 @@ def test_follow_ups_without_pronouns_are_told_by_retrieval() -> None:
         ("How much does the MSc in Cybersecurity cost?", []),
         ("do carpentries instructors teach coding with slides?", []),
         ("waht do you get with silver membrship", []),
+        ("What is the institute's edge compared with traditional schools?", []),
         ("Besides mentoring, what do students get and keep?", []),
     ],
 )

@@ -47,7 +47,7 @@ def _choice(anchor: str, separators: str) -> re.Pattern[str]:
 # start. "and" and "with" join two sides only after "between" or "compare": "teach coding with
 # slides" and "what do you get with silver membership" are not comparisons.
 CHOICES = (
-    _choice(r"\b(?:between|compare)", r"and|with|or|vs\.?|versus"),
+    _choice(r"\b(?:between|compare)\b", r"and|with|or|vs\.?|versus"),
     _choice(r"(?<=[,:])", r"or|vs\.?|versus"),
     _choice(r"^", r"or|vs\.?|versus"),
 )
