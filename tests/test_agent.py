@@ -272,6 +272,9 @@ def test_golden_set_through_the_agent(service: TutorService) -> None:
     assert summary["refusal_accuracy"] == 1.0 and summary["false_refusals"] == 0
     assert summary["citations_valid"] == 1.0
     assert summary["hit@5"] >= 0.9
+    # the extractive model quotes its prompt: a right answer proves the prompt held it
+    right = [r for r in report["results"] if r["route"] == "answer" and r["right"]]
+    assert right and all(r["prompt_holds"] and r["shown"] for r in right)
 
 
 @pytest.mark.slow

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from tutor.evaluation import (
-    KINDS, GoldenQuestion, assign_splits, by_kind, evenly_by_kind, follow_up_groups, load_golden, unsupported_phrases,
+    KINDS, GoldenQuestion, assign_splits, by_kind, evenly_by_kind, follow_up_groups, load_golden, score_result,
+    unsupported_phrases,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -140,3 +141,18 @@ def test_latency_by_kind_counts_answered_questions_only() -> None:
     table = by_kind(items, results)
     assert table["all"]["first_token_p50_s"] == 3.0 and table["all"]["latency_p50_s"] == 7.0
     assert table["near_miss"]["latency_p50_s"] is None and table["near_miss"]["declines_right"] == 1.0
+
+
+def test_prompt_holds_is_judged_on_the_passages_shown_not_the_hits() -> None:
+    """An answer that was retrieved but cut from the prompt cannot be read: the measure looks
+    at what the model was shown, and has no meaning for a question that must be declined."""
+    item = GoldenQuestion(id="a", q="How much is tuition?", all=("2,250",))
+    result = {"route": "answer", "answer": "It is €2,250 [1].", "citations": [],
+              "retrieved": [{"title": "Fees", "text": "Tuition is €2,250 per term."}]}
+    assert score_result(item, {**result, "shown": ["Fees\nTuition is €2,250 per term."]}, set())["prompt_holds"] is True
+    assert score_result(item, {**result, "shown": ["Fees\nApply by May."]}, set())["prompt_holds"] is False
+    declined = GoldenQuestion(id="n", q="Who won?", refuse=True, kind="near_miss")
+    assert score_result(declined, {**result, "route": "refuse", "shown": []}, set())["prompt_holds"] is None
+    table = by_kind([item, declined], [{**result, "right": True, "prompt_holds": True, "citations_valid": True, "timings": {"total_s": 1.0}},
+                                       {"route": "refuse", "right": True, "prompt_holds": None, "answer": "", "timings": {"total_s": 0.1}}])
+    assert table["all"]["prompt_holds"] == 1.0 and table["near_miss"]["prompt_holds"] is None

@@ -147,6 +147,8 @@ def score_result(item: GoldenQuestion, result: dict, known_chunk_ids: set[str]) 
     answered = result["route"] == "answer"
     return {
         "hit_rank": rank,
+        # the ceiling of the answer: a prompt that never held the golden phrases cannot be answered right
+        "prompt_holds": None if item.refuse else holds_phrases(item, "\n".join(result.get("shown", []))),
         "right": declined(result) if item.refuse else (answered and holds_phrases(item, result["answer"])),
         "citations_valid": citations_valid(result["answer"], result["citations"], known_chunk_ids) if answered else None,
     }
@@ -164,6 +166,7 @@ def summarise(items: list[GoldenQuestion], results: list[dict]) -> dict:
         "questions": len(items),
         **retrieval_metrics([r["hit_rank"] for _, r in answerable]),
         "answer_accuracy": round(sum(r["right"] for _, r in answerable) / n_ans, 4),
+        "prompt_holds_answer": round(sum(bool(r.get("prompt_holds")) for _, r in answerable) / n_ans, 4),
         "refusal_accuracy": round(sum(r["right"] for _, r in refusals) / max(1, len(refusals)), 4),
         "false_refusals": sum(1 for _, r in answerable if r["route"] != "answer"),
         "citations_valid": round(sum(bool(r["citations_valid"]) for r in answered) / max(1, len(answered)), 4),
@@ -187,6 +190,7 @@ def run_eval(service, items: list[GoldenQuestion], progress: Callable[[int, int]
             "route": answer.route,
             "citations": [c.to_dict() for c in answer.citations],
             "retrieved": [{"chunk_id": h.chunk.chunk_id, "title": h.chunk.title, "text": h.chunk.text} for h in answer.retrieved],
+            "shown": answer.shown,
             "timings": answer.timings,
             "llm": answer.llm,
         }
@@ -273,8 +277,8 @@ def unsupported_phrases(item: GoldenQuestion, documents: list[tuple[str, str]]) 
 
 
 def by_kind(items: list[GoldenQuestion], results: list[dict]) -> dict[str, dict]:
-    """Per kind: answers right (answerable), declines right (refuse), false refusals, citations
-    valid, retrieval hit@5, first-token and total latency p50. `results` are `score_result`-scored agent results."""
+    """Per kind: answers right (answerable), how often the prompt held the answer (answerable),
+    declines right (refuse), false refusals, citations valid, retrieval hit@5, first-token and total latency p50. `results` are `score_result`-scored agent results."""
     table: dict[str, dict] = {}
     for kind in [k for k in KINDS if any(q.kind == k for q in items)] + ["all"]:
         pairs = [(q, r) for q, r in zip(items, results) if kind in ("all", q.kind)]
@@ -284,6 +288,7 @@ def by_kind(items: list[GoldenQuestion], results: list[dict]) -> dict[str, dict]
         table[kind] = {
             "n": len(pairs),
             "answers_right": _share(sum(r["right"] for r in answerable), len(answerable)),
+            "prompt_holds": _share(sum(bool(r.get("prompt_holds")) for r in answerable), len(answerable)),
             "declines_right": _share(sum(r["right"] for r in refusals), len(refusals)),
             "false_refusals": sum(1 for r in answerable if r["route"] != "answer" or declined(r)),
             "citations_valid": _share(sum(bool(r.get("citations_valid")) for r in answered), len(answered)),

@@ -14,6 +14,7 @@ from langchain_core.messages import HumanMessage, SystemMessage
 
 from tutor.agent import translation
 from tutor.agent.graph import build_graph
+from tutor.agent.nodes import titled_sources
 from tutor.agent.prompts import for_institute, prompt, system_prompt
 from tutor.agent.state import TutorContext, TutorState
 from tutor.config import Settings
@@ -201,6 +202,7 @@ class TutorService:
             notice=graph_state.get("notice"),
             conversation=conversation.id if conversation else None,
             retrieved=graph_state.get("hits", []),
+            shown=titled_sources(graph_state) if graph_state.get("sources") else [],
         )
         if state.learner:
             result.turn_id = self.learners.record(result, result.conversation)

@@ -65,6 +65,7 @@ class TutorAnswer:
     conversation: str | None = None
     follow_up_context: bool = True  # False when the question was not answered as a question (too long)
     retrieved: list[SearchHit] = field(default_factory=list)
+    shown: list[str] = field(default_factory=list)  # the passages the model was shown, under their headings
 
     def to_dict(self) -> dict:
         return {
