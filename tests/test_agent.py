@@ -10,12 +10,14 @@ from langchain_core.messages import AIMessage
 from pydantic import Field
 
 from tutor.agent.graph import build_graph
-from tutor.agent.nodes import MAX_REWRITES, context_units
+from tutor.agent.nodes import MAX_REWRITES, context_units, select_context
 from tutor.agent.prompts import answer_message, prompt
 from tutor.agent.state import TutorContext
+from tutor.chunking import Chunk
 from tutor.evaluation import load_golden, run_eval, select
 from tutor.language import detect
 from tutor.llm import make_chat_model
+from tutor.retrieval import SearchHit
 from tutor.service import Final, Token, TutorService
 from tutor.topics import topics_of_documents
 
@@ -338,3 +340,25 @@ def test_context_units_keep_headings_and_list_items_apart_and_drop_source_credit
         "- Fusion AI Labs",
         "This was a fascinating mix of partners, e.g. start-ups.",
     ]
+
+
+@pytest.mark.parametrize("budget", [60, 80])
+def test_the_prompt_keeps_the_items_under_a_heading_that_matches(budget: int) -> None:
+    """The detail that answers ("5 instructor training seats") rarely resembles the question;
+    the heading before it does. Under a tight budget the items must still come with their
+    heading, ahead of sentences of other passages that only sound like the question."""
+    def hit(rank: int, title: str, text: str) -> SearchHit:
+        return SearchHit(rank=rank, chunk=Chunk(f"c{rank}", f"d{rank}", title, "", "article", "", 0, text), score=1 / rank)
+
+    hits = [
+        hit(1, "Membership levels", "Silver Membership\n- 2 workshops\n- 5 instructor training seats\n"
+            "Appropriate for organisations that are ready to build their local community."),
+        hit(2, "Membership FAQ", "We offer Bronze, Silver and Gold membership packages, each with an allotted number of workshops. "
+            "Silver and Gold memberships are ideal for organisations wanting to quickly build capacity for training in their community. "
+            "Platinum memberships are best for organisations that already have a group of local instructors. "
+            "All memberships include unlimited self-organised workshops and member pricing."),
+        hit(3, "Why join", "Members support an open community of volunteer instructors. "
+            "Membership dues fund the staff who coordinate workshops around the world."),
+    ]
+    shown = dict((h.chunk.chunk_id, text) for h, text in select_context(hits, ["what do you get with silver membership"], budget))
+    assert shown["c1"].startswith("Silver Membership\n- 2 workshops\n- 5 instructor training seats")

@@ -25,6 +25,7 @@ from tutor.topics import level_instruction
 MAX_REWRITES = 1  # grade -> rewrite -> retrieve happens at most this often
 PROMPT_SOURCES = 3  # passages the prompt's sentences are drawn from
 OVERLAP_WEIGHT = 0.05  # per shared content word, next to a cosine similarity in [0, 1]
+FOLLOWING_SHARE = 0.75  # a sentence is worth at least this share of the one before it in its passage
 
 
 def routed(question: str) -> TutorState:
@@ -150,7 +151,9 @@ def select_context(hits: list[SearchHit], queries: list[str], budget_tokens: int
     finds paraphrases ("partnered" ~ "teams up"); word overlap, minus the passage's own title
     words, breaks ties toward the figures and names asked for. A sentence counts by the
     closest of `queries`: a follow-up's own words ("what magazine cover was he on?") find
-    the sentence that answers it, its search query (with the earlier question) the subject."""
+    the sentence that answers it, its search query (with the earlier question) the subject.
+    A sentence is worth at least FOLLOWING_SHARE of the one before it, so the items under a
+    heading that matches come with it."""
     chosen = hits[:PROMPT_SOURCES]
     # Sources are quoted material: a sentence that reads as an order to the assistant is never shown to it.
     units = [(i, text) for i, hit in enumerate(chosen) for text in context_units(hit.chunk.text) if not screen_document(text)]
@@ -163,6 +166,11 @@ def select_context(hits: list[SearchHit], queries: list[str], budget_tokens: int
         float((vectors[: len(queries)] @ vector).max()) + OVERLAP_WEIGHT * len(stems(text) & (wanted - stems(chosen[i].chunk.title)))
         for (i, text), vector in zip(units, vectors[len(queries):])
     ]
+    # the detail that answers often follows the sentence that matches the question: a heading
+    # and the items under it, "…workshops are for people who…" and "Lessons teach the Unix shell…"
+    for k in range(1, len(units)):
+        if units[k][0] == units[k - 1][0]:
+            scores[k] = max(scores[k], FOLLOWING_SHARE * scores[k - 1])
     kept, used = set(), 0
     for k in sorted(range(len(units)), key=lambda k: (-scores[k], k)):
         cost = count_tokens(units[k][1])
