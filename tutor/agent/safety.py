@@ -34,6 +34,8 @@ _PERSON = (
     r"|ex|friend|parents?|mother|mom|mum|father|dad|brother|sister|classmates?|colleagues?|family|child|kids?|students?"
     r"|teachers?|coworkers?|co-workers?))"
 )
+# Somebody else's contact data: asked "of" or "for" a person, or theirs ("her home address").
+_PERSONAL_DATA = r"(?:(?:e-?mail |postal )?address(?:es)?|(?:phone |mobile |cell )?numbers?|contact details)"
 HARM = re.compile(
     r"\b(?:(?:mal|ransom|spy|stalker)ware|viruse?s?|trojans?|keyloggers?|rootkits?|botnets?|backdoors?|zero[- ]days?"
     r"|exploit (?:code|kits?)|(?:malicious|exploit) payloads?|sql injections?|xss|ddos(?:ing)?|dos attacks?"
@@ -43,6 +45,8 @@ HARM = re.compile(
     r"|fake (?:\w+ )?(?:diplomas?|degrees?|certificates?|transcripts?|ids?|passports?|documents?|reviews?|accounts?"
     r"|profiles?|invoices?|news|websites?|log-?in pages?|e-?mails?)"
     r"|impersonat\w+|cheat(?:ing)?(?! sheet)|plagiari[sz]\w*|launder(?:ing)?|dox(?:x)?(?:ing)?|spy(?:ing)? on|stalk(?:ing)?"
+    r"|(?:(?:his|her|their|\w+'s) )(?:home|private|personal) " + _PERSONAL_DATA
+    + r"|(?:home|private|personal) " + _PERSONAL_DATA + r"(?:,? (?:and|or) (?:\w+ ){0,2}?" + _PERSONAL_DATA + r")? (?:of|for) (?!me\b|us\b)\w+"
     r"|bombs?|explosives?|weapons?|firearms?|guns?|ammunition|nerve agents?|(?:toxic|poison(?:ous)?) gas"
     r"|chemical weapons?|bio-?weapons?|meth(?:amphetamine)?|cocaine|heroin|fentanyl|illegal drugs"
     r"|(?:kill|murder|stab|shoot|hurt|harm|poison|strangle|beat up|attack)(?:s|ed|ing)? " + _PERSON + r")\b",
