@@ -70,3 +70,39 @@ def test_ids_are_stable_and_follow_content() -> None:
     second = [c.chunk_id for c in chunk_document(changed, TOKENS, OVERLAP)]
     assert set(first) != set(second)
     assert set(first) & set(second), "an edit near the start must not change every chunk id"
+
+
+PRICING = """## Membership Pricing
+
+Memberships include a bundle of workshops and training seats. {filler}
+
+|                                 | Bronze | Silver | Gold    |
+|------------------------         |--------|--------|---------|
+|**Centrally-Organised workshops**| 2      | 2      | 1       |
+|High Income                      | $3,600 | $8,100 | $16,200 |
+|Low Income                       | $900   | $2,025 | $4,050  |
+
+| Week | Lesson |
+| :----- |:----|
+| 1 | Intro to R|
+"""
+
+
+def test_every_table_row_names_its_columns_even_in_a_later_chunk() -> None:
+    """A chunk boundary inside a table must not leave figures without their header."""
+    text = PRICING.format(filler="Members get a discount on further seats. " * 40)
+    doc = dataclasses.replace(documents()[0], text=text)
+    chunks = chunk_document(doc, TOKENS, OVERLAP)
+    assert len(chunks) > 1
+    rows = [line for c in chunks for line in c.text.splitlines() if "$" in line or "Lesson" in line]
+    assert "- High Income: Bronze $3,600; Silver $8,100; Gold $16,200." in rows
+    assert "- Centrally-Organised workshops: Bronze 2; Silver 2; Gold 1." in "\n".join(c.text for c in chunks)
+    assert "- Week: 1; Lesson: Intro to R." in rows
+    assert not any("|" in c.text for c in chunks)
+
+
+def test_a_malformed_table_is_left_as_written() -> None:
+    from tutor.chunking import linearised_tables
+
+    broken = "| Feature | In-person |\nnot a separator\n| networking | excellent |"
+    assert linearised_tables(broken) == broken

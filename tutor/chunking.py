@@ -10,6 +10,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
+import re
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from importlib.resources import files
@@ -24,9 +25,11 @@ from langchain_text_splitters import (
 from tutor.corpus import Document
 
 ENCODING = "cl100k_base"
-CHUNKER_VERSION = 2  # bump when the chunking logic changes: forces a full re-index
+CHUNKER_VERSION = 3  # bump when the chunking logic changes: forces a full re-index
 MIN_SECTION_TOKENS = 60  # shorter sections are packed with the next one
 SECTION_SEPARATOR = " › "
+TABLE_SEPARATOR = re.compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")  # |---|:--:|
+EMPHASIS = re.compile(r"(\*\*|__|\*|_)(?=\S)(.+?)(?<=\S)\1")
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,45 @@ def sections(document: Document) -> list[tuple[str, str]]:
     return result
 
 
+def table_cells(line: str) -> list[str]:
+    """The cells of a Markdown table row, emphasis removed ("|**Seats**| 5 |" -> ["Seats", "5"])."""
+    cells = line.strip().removeprefix("|").removesuffix("|").split("|")
+    return [EMPHASIS.sub(r"\2", cell).strip() for cell in cells]
+
+
+def row_sentence(header: list[str], row: list[str]) -> str:
+    """One table row as a list item that names its columns: "- High Income: Bronze $3,600;
+    Silver $8,100" under an empty corner cell, "- Week: 1; Lesson: Intro to R" otherwise."""
+    pairs = list(zip(header, row))
+    if header[0]:
+        return "- " + "; ".join(f"{h}: {v}" if h else v for h, v in pairs if v) + "."
+    return f"- {row[0]}: " + "; ".join(f"{h} {v}".strip() for h, v in pairs[1:] if v) + "."
+
+
+def linearised_tables(text: str) -> str:
+    """Markdown tables rewritten one row per line, each naming its columns. A chunk boundary
+    inside a table would otherwise leave rows of figures without the header that says what
+    they are ("$8,100" of which membership?), and a small model misreads grids anyway.
+    A table whose shape is not header, separator, rows is left as it is."""
+    lines = text.split("\n")
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        header_line = lines[i]
+        if "|" in header_line and i + 1 < len(lines) and TABLE_SEPARATOR.match(lines[i + 1].strip()):
+            header = table_cells(header_line)
+            j = i + 2
+            while j < len(lines) and "|" in lines[j] and len(table_cells(lines[j])) == len(header):
+                out.append(row_sentence(header, table_cells(lines[j])))
+                j += 1
+            if j > i + 2:
+                i = j
+                continue
+        out.append(header_line)
+        i += 1
+    return "\n".join(out)
+
+
 def pack_small_sections(parts: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """Join a section too short to stand alone to the next one, keeping its heading as text."""
     packed: list[tuple[str, str]] = []
@@ -127,7 +169,7 @@ def chunk_document(document: Document, chunk_tokens: int, overlap_tokens: int) -
     )
     chunks: list[Chunk] = []
     for path, text in pack_small_sections(sections(document)):
-        for piece in splitter.split_text(text):
+        for piece in splitter.split_text(linearised_tables(text)):
             chunks.append(
                 Chunk(
                     chunk_id=chunk_id(document.id, path, piece),
