@@ -17,16 +17,14 @@ from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 from langgraph.graph import END, START, StateGraph
 
 from tutor.config import Settings
+from tutor.extractive import NOT_FOUND, ExtractiveChat, parse_sources
 from tutor.llm import (
     MODEL_FILENAME,
     MODEL_SHA256,
     MODEL_SIZE,
-    NOT_FOUND,
-    ExtractiveChat,
     LlamaCppChat,
     ensure_local_model,
     make_chat_model,
-    parse_sources,
 )
 
 from .conftest import free_port
@@ -177,6 +175,20 @@ def test_extractive_combines_at_most_two_sources() -> None:
     answer = ExtractiveChat().invoke(prompt).text
     cited = {n for n in ("[1]", "[2]", "[3]") if n in answer}
     assert len(cited) == 2
+
+
+def test_extractive_quotes_a_list_item_under_its_lead_in() -> None:
+    """"Course content includes:" says nothing alone, and an item says little without it."""
+    passage = "Course content of the MSc includes:\n- Network security\n- Legal aspects and compliance\n- Cloud security"
+    answer = ask_extractive([passage], "Does the MSc cover the legal side of data breaches?")
+    assert answer.startswith("Course content of the MSc includes: ") and answer.endswith(". [1]")
+    assert "Legal aspects and compliance" in answer and "includes:." not in answer
+
+
+def test_extractive_joins_items_of_one_list() -> None:
+    passage = "Soft skills you need include:\n- Communication\n- Teamwork\n\nThe salary is high."
+    answer = ask_extractive([passage], "What soft skills do you need?")
+    assert answer == "Soft skills you need include: Communication; Teamwork. [1]"
 
 
 def test_extractive_declines_when_nothing_overlaps() -> None:

@@ -14,14 +14,13 @@ import importlib.resources
 import importlib.util
 import json
 import os
-import re
 import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any, NamedTuple, get_args
+from typing import Any, get_args
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
@@ -29,14 +28,13 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
 from tutor.config import LLMBackend, Settings
-from tutor.text import CLOSING_QUOTES, passage_units, stems
+from tutor.extractive import ExtractiveChat
 
 MODEL_FILENAME = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
 MODEL_SIZE = 1_117_320_768
 MODEL_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
 MODEL_PARTS = 22
 BACKENDS: tuple[str, ...] = get_args(LLMBackend)
-NOT_FOUND = "I couldn't find this in the institute's content."
 
 _COPY_BLOCK = 8 * 1024 * 1024
 
@@ -295,132 +293,6 @@ class LlamaCppChat(BaseChatModel):
                 if run_manager:
                     run_manager.on_llm_new_token(text, chunk=chunk)
                 yield chunk
-
-
-# --------------------------------------------------------------------------- extractive
-
-
-_SOURCES_RE = re.compile(r"<sources>(.*?)</sources>", re.S)
-_HEADER_RE = re.compile(r"^\[(\d+)\][^\n]*\n?", re.M)
-_CHUNK_WORDS = 6
-_MIN_SENTENCE_WORDS = 4
-_SAME_WORDS = 0.8  # Jaccard of content words above which two sentences say the same thing
-
-
-class _Sentence(NamedTuple):
-    score: int
-    source_order: int
-    sentence_order: int
-    n: int
-    text: str
-
-
-def parse_sources(text: str) -> tuple[list[tuple[int, str]], str]:
-    """Split the agent's prompt into numbered passages and the question.
-
-    Expects ``<sources>[n] Title › Section\\npassage...</sources>\\nQuestion: ...``; the header
-    line of each source is not part of its passage.
-    """
-    block = _SOURCES_RE.search(text)
-    rest = text[block.end() :] if block else text
-    _, marker, after = rest.rpartition("Question:")
-    question = (after if marker else rest).strip()
-    if not block:
-        return [], question
-    body = block.group(1)
-    headers = list(_HEADER_RE.finditer(body))
-    passages = []
-    for header, following in zip(headers, [*headers[1:], None]):
-        end = following.start() if following else len(body)
-        passages.append((int(header.group(1)), body[header.end() : end].strip()))
-    return passages, question
-
-
-def _sentences(passage: str) -> list[str]:
-    """Statements of a passage worth quoting: no headings, no questions, no fragments."""
-    return [
-        unit.text for unit in passage_units(passage)
-        if unit.kind != "heading" and len(unit.text.split()) >= _MIN_SENTENCE_WORDS and not unit.text.rstrip(CLOSING_QUOTES).endswith("?")
-    ]
-
-
-def _repeats(sentence: _Sentence, chosen: list[_Sentence]) -> bool:
-    """The sentence says what a chosen one already says (pages often quote each other)."""
-    words = stems(sentence.text)
-    return any(len(words & stems(c.text)) >= _SAME_WORDS * len(words | stems(c.text)) for c in chosen)
-
-
-def extractive_answer(text: str) -> str:
-    """Answer from the passages' sentences that share most content words with the question.
-
-    Takes up to three sentences scoring at least half the best, from at most two sources.
-    """
-    passages, question = parse_sources(text)
-    wanted = stems(question)
-    scored = [
-        _Sentence(len(wanted & stems(sentence)), i, j, n, sentence)
-        for i, (n, passage) in enumerate(passages)
-        for j, sentence in enumerate(_sentences(passage))
-    ]
-    ranked = sorted(
-        (s for s in scored if s.score), key=lambda s: (-s.score, s.source_order, s.sentence_order)
-    )
-    if not ranked:
-        return NOT_FOUND
-    chosen: list[_Sentence] = []
-    for s in ranked:
-        sources = {c.n for c in chosen}
-        if 2 * s.score < ranked[0].score or len(chosen) == 3:
-            break
-        if _repeats(s, chosen):
-            continue
-        if s.n in sources or len(sources) < 2:
-            chosen.append(s)
-    return " ".join(f"{_terminated(s.text)} [{s.n}]" for s in chosen)
-
-
-def _terminated(sentence: str) -> str:
-    return sentence if sentence.rstrip(CLOSING_QUOTES)[-1:] in (".", "!", "?") else sentence + "."
-
-
-def _last_human_text(messages: list[BaseMessage]) -> str:
-    return next((m.text for m in reversed(messages) if m.type == "human"), "")
-
-
-class ExtractiveChat(BaseChatModel):
-    """No LLM: quotes the best-matching source sentences with citations.
-
-    Deterministic and instant, so it is the fallback when the LLM fails or is too slow.
-    """
-
-    @property
-    def _llm_type(self) -> str:
-        return "extractive"
-
-    def _generate(
-        self,
-        messages: list[BaseMessage],
-        stop: list[str] | None = None,
-        run_manager: CallbackManagerForLLMRun | None = None,
-        **kwargs: Any,
-    ) -> ChatResult:
-        answer = extractive_answer(_last_human_text(messages))
-        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=answer))])
-
-    def _stream(
-        self,
-        messages: list[BaseMessage],
-        stop: list[str] | None = None,
-        run_manager: CallbackManagerForLLMRun | None = None,
-        **kwargs: Any,
-    ) -> Iterator[ChatGenerationChunk]:
-        words = re.findall(r"\S+\s*", extractive_answer(_last_human_text(messages)))
-        for start in range(0, len(words), _CHUNK_WORDS):
-            text = "".join(words[start : start + _CHUNK_WORDS])
-            chunk = ChatGenerationChunk(message=AIMessageChunk(content=text))
-            if run_manager:
-                run_manager.on_llm_new_token(text, chunk=chunk)
-            yield chunk
 
 
 # --------------------------------------------------------------------------- factory
