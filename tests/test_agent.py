@@ -362,3 +362,20 @@ def test_the_prompt_keeps_the_items_under_a_heading_that_matches(budget: int) ->
     ]
     shown = dict((h.chunk.chunk_id, text) for h, text in select_context(hits, ["what do you get with silver membership"], budget))
     assert shown["c1"].startswith("Silver Membership\n- 2 workshops\n- 5 instructor training seats")
+
+
+def test_the_prompt_draws_on_the_fourth_passage() -> None:
+    """The passage that answers is often ranked below two or three that only share its subject
+    ("Which came first, A or B?" -> the history page at rank 4); the fifth is left out."""
+    def hit(rank: int, title: str, text: str) -> SearchHit:
+        return SearchHit(rank=rank, chunk=Chunk(f"c{rank}", f"d{rank}", title, "", "article", "", 0, text), score=1 / rank)
+
+    hits = [
+        hit(1, "Lessons", "A Software Carpentry workshop teaches the Unix shell, Git and Python."),
+        hit(2, "Classroom", "I offered a session inspired by Software Carpentry and Data Carpentry lessons."),
+        hit(3, "More lessons", "Data Carpentry lessons focus on data organisation and cleanup."),
+        hit(4, "Our history", "Software Carpentry was founded in 1998. Data Carpentry was founded in 2014."),
+        hit(5, "Elsewhere", "Software Carpentry was founded in 1998. Data Carpentry was founded in 2014."),
+    ]
+    shown = [h.chunk.chunk_id for h, _ in select_context(hits, ["Which came first, Software Carpentry or Data Carpentry?"], 120)]
+    assert "c4" in shown and "c5" not in shown

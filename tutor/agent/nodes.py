@@ -23,7 +23,8 @@ from tutor.text import passage_units, stems
 from tutor.topics import level_instruction
 
 MAX_REWRITES = 1  # grade -> rewrite -> retrieve happens at most this often
-PROMPT_SOURCES = 3  # passages the prompt's sentences are drawn from
+PROMPT_SOURCES = 4  # passages the prompt's sentences are drawn from
+RANK_DISCOUNT = 0.05  # per place in the search ranking, next to a cosine similarity in [0, 1]
 OVERLAP_WEIGHT = 0.05  # per shared content word, next to a cosine similarity in [0, 1]
 FOLLOWING_SHARE = 0.75  # a sentence is worth at least this share of the one before it in its passage
 
@@ -149,7 +150,8 @@ def select_context(hits: list[SearchHit], queries: list[str], budget_tokens: int
     """The sentences of the best passages that matter most to the question, within the token
     budget, regrouped by passage in their original order. Ranking by meaning (embeddings)
     finds paraphrases ("partnered" ~ "teams up"); word overlap, minus the passage's own title
-    words, breaks ties toward the figures and names asked for. A sentence counts by the
+    words, breaks ties toward the figures and names asked for; a passage ranked lower by the
+    search pays a little per place, so a fourth passage adds what the first three lack. A sentence counts by the
     closest of `queries`: a follow-up's own words ("what magazine cover was he on?") find
     the sentence that answers it, its search query (with the earlier question) the subject.
     A sentence is worth at least FOLLOWING_SHARE of the one before it, so the items under a
@@ -163,7 +165,9 @@ def select_context(hits: list[SearchHit], queries: list[str], budget_tokens: int
     vectors = get_embeddings().encode(queries + [text for _, text in units])
     wanted = stems(" ".join(queries))
     scores = [
-        float((vectors[: len(queries)] @ vector).max()) + OVERLAP_WEIGHT * len(stems(text) & (wanted - stems(chosen[i].chunk.title)))
+        float((vectors[: len(queries)] @ vector).max())
+        + OVERLAP_WEIGHT * len(stems(text) & (wanted - stems(chosen[i].chunk.title)))
+        - RANK_DISCOUNT * i
         for (i, text), vector in zip(units, vectors[len(queries):])
     ]
     # the detail that answers often follows the sentence that matches the question: a heading
