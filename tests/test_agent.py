@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import json
+from dataclasses import replace
 
 import pytest
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
@@ -18,7 +20,7 @@ from tutor.evaluation import load_golden, run_eval, select
 from tutor.language import detect
 from tutor.llm import make_chat_model
 from tutor.retrieval import SearchHit
-from tutor.service import Final, Token, TutorService
+from tutor.service import Final, Reset, Token, TutorService
 from tutor.topics import topics_of_documents
 
 from .conftest import ROOT, copy_corpus, free_port, make_settings, run_tutor
@@ -152,6 +154,20 @@ def test_an_unsupported_draft_is_replaced_by_the_extractive_answer(service: Tuto
     state = run_graph(service, "How much does tuition at OPIT cost per term?", chat_model=liar)
     assert next(liar.messages).content == invented.content  # one draft only: the second message is unread
     assert state["llm_used"] == "extractive" and "2,250" in state["answer"] and "9,999" not in state["answer"]
+
+
+def test_a_draft_mostly_backed_by_its_sources_goes_out_without_the_rest(service: TutorService) -> None:
+    """The learner watched the whole draft stream; the answer they keep is the backed part,
+    sent again after a reset."""
+    draft = AIMessage("Tuition at OPIT costs as little as €2,250 per term [1]. "
+                      "OPIT's degree programs are affordable [1]. Most students also get a free laptop worth €900 [1].")
+    scripted = copy.copy(service)
+    scripted.context = replace(service.context, chat_model=GenericFakeChatModel(messages=iter([draft])), llm_name="scripted")
+    events = list(scripted.stream("How much does tuition at OPIT cost per term?"))
+    final = events[-1].answer
+    assert final.llm == "scripted" and "2,250" in final.answer and "laptop" not in final.answer and final.citations
+    after_reset = events[max(i for i, e in enumerate(events) if isinstance(e, Reset)) + 1:]
+    assert "".join(e.text for e in after_reset if isinstance(e, Token)).strip() == final.answer.strip()
 
 
 @pytest.mark.parametrize(

@@ -204,6 +204,24 @@ def test_verify_rejects_invented_figures_even_when_cited() -> None:
     assert not verdict.ok and verdict.unsupported
 
 
+def test_a_draft_mostly_backed_by_its_sources_keeps_only_the_backed_sentences() -> None:
+    draft = ("Tuition costs as little as €2,250 per term [1]. The career fair was held online [2]. "
+             "Scholarships cover up to 80% of the fee [1].")
+    verdict = grounding.verify_answer(draft, SOURCES)
+    assert not verdict.ok and verdict.mostly_supported
+    assert "80%" not in verdict.answer and verdict.answer.endswith("held online [2].") and verdict.cited == (1, 2)
+    mostly_invented = grounding.verify_answer("Tuition is €2,250 per term [1]. It rose by 5% [1]. Fees are due in May [1].", SOURCES)
+    assert not mostly_invented.mostly_supported  # one sentence of three stands: too little of the draft
+    assert not grounding.verify_answer("Tuition costs as little as €2,250 per term [7].", SOURCES).mostly_supported
+
+
+def test_an_unfounded_yes_is_left_out_of_the_answer() -> None:
+    sources = ["The TUM master's is an on-campus degree in Munich."]
+    verdict = grounding.verify_answer("Yes, the TUM master's is taught online [1]. It is a degree in Munich [1].", sources,
+                                      "Is the TUM master's taught online?")
+    assert verdict.unsupported and not verdict.answer.startswith("Yes")
+
+
 def test_verify_reports_a_whole_sentence_despite_abbreviations_and_initials() -> None:
     sources = ["Prof. J. R. Smith teaches 10 courses, e.g. statistics."]
     verdict = grounding.verify_answer("Prof. J. R. Smith teaches 12 courses, e.g. statistics [1]. He is kind.", sources)

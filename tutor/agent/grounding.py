@@ -63,14 +63,22 @@ def unfounded_yes(answer: str, question: str, cited_sources: list[str]) -> bool:
 class Verdict:
     """Outcome of checking an answer against its numbered sources."""
 
-    answer: str  # with invalid markers removed and missing citations added where supported
+    answer: str  # the supported sentences, missing citations added where a source backs them
     cited: tuple[int, ...]
     invalid: tuple[int, ...]
-    unsupported: tuple[str, ...]
+    unsupported: tuple[str, ...]  # left out of `answer`
+    stated: int = 0  # sentences in the draft
 
     @property
     def ok(self) -> bool:
         return not self.invalid and not self.unsupported and bool(self.cited)
+
+    @property
+    def mostly_supported(self) -> bool:
+        """At least half of the draft's sentences stand, with valid citations: the answer may
+        go out without the rest (a small model often adds a sentence of general knowledge to
+        a grounded answer; quoting the passages instead would lose the grounded part too)."""
+        return not self.invalid and bool(self.cited) and 2 * len(self.unsupported) <= self.stated
 
 
 def verify_answer(answer: str, sources: list[str], question: str = "", premise: tuple[str, ...] = ()) -> Verdict:
@@ -97,11 +105,14 @@ def verify_answer(answer: str, sources: list[str], question: str = "", premise: 
             fixed.append(body)
         else:
             unsupported.append(stated)
+    if fixed and unfounded_yes(" ".join(fixed), question, [sources[n - 1] for n in cited_in(" ".join(fixed))]):
+        unsupported.append(fixed.pop(0))
     text = " ".join(fixed)
-    cited = tuple(sorted({int(n) for n in CITATION.findall(text)}))
-    if unfounded_yes(text, question, [sources[n - 1] for n in cited]):
-        unsupported.append(split_sentences(text)[0])
-    return Verdict(text, cited, tuple(sorted(invalid)), tuple(unsupported))
+    return Verdict(text, cited_in(text), tuple(sorted(invalid)), tuple(unsupported), len(fixed) + len(unsupported))
+
+
+def cited_in(text: str) -> tuple[int, ...]:
+    return tuple(sorted({int(n) for n in CITATION.findall(text)}))
 
 
 def best_source(sentence: str, sources: list[str]) -> int | None:

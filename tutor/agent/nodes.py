@@ -151,8 +151,8 @@ def select_context(hits: list[SearchHit], queries: list[str], budget_tokens: int
     budget, regrouped by passage in their original order. Ranking by meaning (embeddings)
     finds paraphrases ("partnered" ~ "teams up"); word overlap, minus the passage's own title
     words, breaks ties toward the figures and names asked for; a passage ranked lower by the
-    search pays a little per place, so a fourth passage adds what the first three lack. A sentence counts by the
-    closest of `queries`: a follow-up's own words ("what magazine cover was he on?") find
+    search pays a little per place, so a fourth passage adds what the first three lack. A
+    sentence counts by the closest of `queries`: a follow-up's own words ("what magazine cover was he on?") find
     the sentence that answers it, its search query (with the earlier question) the subject.
     A sentence is worth at least FOLLOWING_SHARE of the one before it, so the items under a
     heading that matches come with it."""
@@ -232,8 +232,9 @@ def shown_draft(draft: str, runtime: Runtime[TutorContext]) -> str:
 
 def verify(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
     """Withhold a harmful draft; check the citations and support of the others and repair
-    what can be repaired. A yes/no question with an unstated claim is answered by a draft that
-    passes, or declined: quoting the passages instead would leave the claim standing."""
+    what can be repaired: a draft mostly backed by its sources goes out without the sentences
+    that are not. A yes/no question with an unstated claim is answered by a draft that passes,
+    or declined: quoting the passages instead would leave the claim standing."""
     blocked = post_check(state["draft"], runtime)
     if blocked:
         return {"answer": "", "cited": [], "blocked": blocked}
@@ -247,6 +248,8 @@ def verify(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
         return {"answer": verdict.answer, "cited": list(verdict.cited), "blocked": []}
     if premise:
         return {"route": "refuse", "refusal_reason": "out_of_scope", "answer": "", "blocked": []}
+    if verdict.mostly_supported:  # the unsupported sentences are left out; the learner sees the rest
+        return {"answer": verdict.answer, "cited": list(verdict.cited), "blocked": [], "trimmed": True}
     return {"answer": "", "cited": [], "blocked": []}
 
 

@@ -43,6 +43,12 @@ NEAREST_PASSAGES = 3  # a declined question's suggestions come first from these 
 LOCALISED_NODES = {"localise"}  # a translated answer: only the learner's language reaches them
 
 
+def streamed_differs(final: TutorState) -> bool:
+    """The learner saw a text that is not the answer: the translation was dropped (they saw
+    it stream), or an English draft lost the sentences its sources don't back."""
+    return final.get("answer_language") == "en" or (bool(final.get("trimmed")) and "answer_language" not in final)
+
+
 class TutorService:
     """Answers questions for learners. Thread-safe: the page calls it from several workers."""
 
@@ -141,10 +147,11 @@ class TutorService:
             if text:
                 first_token = first_token or time.perf_counter() - started
                 yield Token(text)
-        if final.get("answer_language") == "en" and last_step is not None:  # the translation was dropped
+        if last_step is not None and streamed_differs(final):
             gate.reset()
             yield Reset()
-            gate.feed(final.get("answer", ""))
+            if text := gate.feed(final.get("answer", "")):
+                yield Token(text)
         if tail := gate.flush():
             first_token = first_token or time.perf_counter() - started
             yield Token(tail)
