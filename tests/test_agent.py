@@ -156,6 +156,18 @@ def test_an_unsupported_draft_is_replaced_by_the_extractive_answer(service: Tuto
     assert state["llm_used"] == "extractive" and "2,250" in state["answer"] and "9,999" not in state["answer"]
 
 
+def test_quoted_passages_that_never_state_the_amount_asked_for_are_no_answer(service: TutorService) -> None:
+    """A near miss: the career fair is well covered, its price never stated. The model's
+    invented price fails the check, and quoting sentences about the fair would answer
+    something else: declined. With the amount in the passages, the quote answers."""
+    invented = AIMessage("Attending OPIT's career fair costs €49 [1].")
+    state = run_graph(service, "How much does it cost to attend OPIT's first career fair?",
+                      chat_model=GenericFakeChatModel(messages=iter([invented])))
+    assert state["draft"] and state["route"] == "refuse" and state["refusal_reason"] == "out_of_scope"
+    tuition = run_graph(service, "How much does tuition at OPIT cost per term?", chat_model=GenericFakeChatModel(messages=iter([invented])))
+    assert tuition["route"] == "answer" and "2,250" in tuition["answer"]
+
+
 def test_a_draft_mostly_backed_by_its_sources_goes_out_without_the_rest(service: TutorService) -> None:
     """The learner watched the whole draft stream; the answer they keep is the backed part,
     sent again after a reset."""

@@ -239,6 +239,24 @@ def test_connective_sentences_need_no_source() -> None:
     assert verdict.ok
 
 
+@pytest.mark.parametrize(
+    ("question", "answer", "states"),
+    [
+        ("What is the salary of the Executive Director?", "The Board selects the Executive Director [1].", False),
+        ("How much is tuition per term?", "Tuition costs as little as €2,250 per term [1].", True),
+        ("How much more do for-profit organisations pay?", "They pay four times the listed price [1].", True),
+        ("How long is instructor training?", "Our 16-hour training teaches the basics [1].", True),
+        ("How long is instructor training?", "The training runs over two full days [1].", True),
+        ("How long is instructor training?", "Trainees learn evidence-based teaching [1].", False),
+        ("When was Data Carpentry founded?", "In 2014, Data Carpentry was founded [1].", True),
+        ("How many workshops are included?", "Silver includes 2 workshops [1].", True),
+        ("Who founded Software Carpentry?", "Greg Wilson founded it [1].", True),  # no particular kind asked for
+    ],
+)
+def test_an_answer_states_the_kind_of_fact_asked_for(question: str, answer: str, states: bool) -> None:
+    assert evidence.states_what_is_asked(question, answer) is states
+
+
 def test_declines_are_recognised() -> None:
     assert grounding.declines("I couldn't find this in the institute's content.")
     assert grounding.declines("The salary of the Executive Director is not specified in the sources [1].")

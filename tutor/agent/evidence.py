@@ -35,6 +35,35 @@ CONFIRMATION = re.compile(
 )
 
 
+# What a question asks for, told by its English question words (the agent searches and checks
+# in English), and how a sentence that states it looks: a sentence with the kind of fact asked
+# for is more likely the answer than one that only shares the question's subject.
+NUMBER_WORD = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|fifty|hundred|thousand|half|several|few)"
+TIME_UNIT = r"(?:minutes?|hours?|days?|weeks?|months?|years?|semesters?|terms?|sessions?)"
+ASKED_KINDS = (
+    ("duration", re.compile(r"\bhow long\b|\b(?:duration|length) of\b", re.IGNORECASE),
+     re.compile(rf"(?:\d|\b{NUMBER_WORD})[\w,.-]*[\s-]+(?:\w+[\s-]+)?{TIME_UNIT}\b|\b(?:full|half)[\s-]days?\b", re.IGNORECASE)),
+    ("money", re.compile(r"\bhow much\b(?!\s+(?:more|less))|\b(?:cost|costs|price|fee|fees|tuition|salary|budget)\b", re.IGNORECASE),
+     re.compile(r"[$€£¥]\s?\d|\d[\d,.]*\s?(?:euros?|dollars?|pounds?|usd|eur|gbp)\b|\bfree\b", re.IGNORECASE)),
+    ("date", re.compile(r"^\W*when\b|\b(?:what|which) (?:year|date|month|day)\b", re.IGNORECASE),
+     re.compile(r"\b(?:19|20)\d\d\b|\b(?:january|february|march|april|may|june|july|august|september|october|november|december)\b", re.IGNORECASE)),
+    ("number", re.compile(r"\bhow many\b|\bnumber of\b", re.IGNORECASE), re.compile(rf"\d|\b{NUMBER_WORD}\b", re.IGNORECASE)),
+)
+
+
+def asked_kind(question: str) -> re.Pattern[str] | None:
+    """How a sentence stating what the question asks for looks ("How long …?" -> a duration,
+    "How much …?" -> an amount of money), or None for questions of other kinds."""
+    return next((states for _, asks, states in ASKED_KINDS if asks.search(question)), None)
+
+
+def states_what_is_asked(question: str, answer: str) -> bool:
+    """Does the answer state the kind of fact the question asks for (always, for questions
+    that ask for no particular kind)?"""
+    kind = asked_kind(question)
+    return kind is None or bool(kind.search(CITATION.sub("", answer)))
+
+
 @dataclass(frozen=True)
 class Evidence:
     """How well the retrieved chunks cover the question."""
