@@ -10,8 +10,10 @@ localise: the verified English answer in the learner's language, [n] and figures
 condense: a follow-up is searched with its conversation when that brings the search closer;
 retrieve: a comparison is searched side by side; grade: a name or year the passages never
 mention is a near miss, unless a yes/no question claims it (then the answer must deny it and
-give the passages' fact); verify: names, years, figures and a "yes" must be in the cited passage
-(no second draft: at temperature 0 the same prompt writes nearly the same draft).
+give the passages' fact); verify: names, years, figures and a "yes" must be in the cited passage,
+a draft at least half backed goes out without the rest (no second draft: at temperature 0 the
+same prompt writes nearly the same draft); fallback: quoted sentences, or a decline when they
+never state the kind of fact asked for.
 """
 
 from __future__ import annotations
