@@ -26,6 +26,7 @@ SETS = {
     "carpentries.jsonl": [CARPENTRIES],
 }
 HELD_OUT = "n"  # ids of the questions written for questions.jsonl's test part only
+HELD_IN = "d"  # ids of the questions written for a dev part only (to tune on; never reported)
 
 
 def documents(folders: list[Path]) -> list[tuple[str, str]]:
@@ -68,8 +69,9 @@ def test_every_line_has_a_kind_and_a_split(name: str) -> None:
 def test_recorded_split_is_the_deterministic_one(name: str) -> None:
     questions = load_golden(GOLDEN / name)
     held_out = [q for q in questions if name == "questions.jsonl" and q.id.startswith(HELD_OUT)]
-    assert all(q.split == "test" for q in held_out)
-    rest = [q for q in questions if q not in held_out]
+    held_in = [q for q in questions if q.id.startswith(HELD_IN)]
+    assert all(q.split == "test" for q in held_out) and all(q.split == "dev" for q in held_in)
+    rest = [q for q in questions if q not in held_out and q not in held_in]
     assert {q.id: q.split for q in rest} == assign_splits(rest)
     groups = follow_up_groups(questions)
     split_of = {q.id: q.split for q in questions}
