@@ -110,6 +110,7 @@ def test_a_yes_must_find_what_was_asked_in_its_source() -> None:
         ("Is the MSc taught live or pre-recorded?", True, False),  # answered by one of its alternatives
         ("What are the most important topics?", False, False),
         ("Since it is online, which city is it in?", False, False),
+        ("Since the MSc is taught fully online, can I study it from home?", True, True),  # a stated premise first
     ],
 )
 def test_questions_asking_for_a_yes_or_a_no(question: str, confirms: bool, yes_or_no: bool) -> None:
@@ -220,6 +221,9 @@ def test_an_unfounded_yes_is_left_out_of_the_answer() -> None:
     verdict = grounding.verify_answer("Yes, the TUM master's is taught online [1]. It is a degree in Munich [1].", sources,
                                       "Is the TUM master's taught online?")
     assert verdict.unsupported and not verdict.answer.startswith("Yes")
+    loaded = grounding.verify_answer("Yes, the TUM master's degree in Munich can be studied from home [1].", sources,
+                                     "Since the TUM master's is taught fully online, can I study it from home?")
+    assert not loaded.ok and not loaded.cited  # the premise stated first is the question's too
 
 
 def test_verify_reports_a_whole_sentence_despite_abbreviations_and_initials() -> None:

@@ -28,6 +28,8 @@ ACRONYM_DEFINITION = re.compile(r"((?:[A-Z][\w'’-]*\s+(?:(?:of|for|and|the|in|
 TYPO_SIMILARITY = 0.8  # difflib ratio above which an unknown word is a misspelling of a known one
 YEAR = re.compile(r"(19|20)\d\d")
 # Questions that ask for a yes or a no: "Is it taught online?", "It is online, isn't it?"
+# A premise stated before the question: "Since the MSc is taught online, can I study from home?"
+GIVEN = re.compile(r"^\W*(?:since|as|given that|because)\b[^,?]*,\s*", re.IGNORECASE)
 CONFIRMATION = re.compile(
     r"^\W*(is|are|was|were|do|does|did|can|could|will|would|should|has|have|had|isn't|aren't|doesn't|don't)\b"
     r"|\b(right|correct|true|(is|are|was|were|do|does|did|has|have|can|could|wo|would|should)n'?t \w+)\W*$",
@@ -186,8 +188,9 @@ def is_strong(evidence: Evidence) -> bool:
 
 
 def asks_to_confirm(question: str) -> bool:
-    """Does the question ask for a yes or a no ("Is it taught online?", "..., right?")?"""
-    return bool(CONFIRMATION.search(question.strip()))
+    """Does the question ask for a yes or a no ("Is it taught online?", "..., right?", "Since
+    it is online, can I study from home?")?"""
+    return bool(CONFIRMATION.search(GIVEN.sub("", question.strip())))
 
 
 def asks_yes_or_no(question: str) -> bool:
