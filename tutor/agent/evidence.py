@@ -27,9 +27,9 @@ ABBREVIATIONS = {
 ACRONYM_DEFINITION = re.compile(r"((?:[A-Z][\w'’-]*\s+(?:(?:of|for|and|the|in|de|di)\s+)*){1,7})\(([A-Z][A-Za-z]{1,7})\)")
 TYPO_SIMILARITY = 0.8  # difflib ratio above which an unknown word is a misspelling of a known one
 YEAR = re.compile(r"(19|20)\d\d")
-# Questions that ask for a yes or a no: "Is it taught online?", "It is online, isn't it?"
 # A premise stated before the question: "Since the MSc is taught online, can I study from home?"
 GIVEN = re.compile(r"^\W*(?:since|as|given that|because)\b[^,?]*,\s*", re.IGNORECASE)
+# Questions that ask for a yes or a no: "Is it taught online?", "It is online, isn't it?"
 CONFIRMATION = re.compile(
     r"^\W*(is|are|was|were|do|does|did|can|could|will|would|should|has|have|had|isn't|aren't|doesn't|don't)\b"
     r"|\b(right|correct|true|(is|are|was|were|do|does|did|has|have|can|could|wo|would|should)n'?t \w+)\W*$",
@@ -38,8 +38,8 @@ CONFIRMATION = re.compile(
 
 
 # What a question asks for, told by its English question words (the agent searches and checks
-# in English), and how a sentence that states it looks: a sentence with the kind of fact asked
-# for is more likely the answer than one that only shares the question's subject.
+# in English), and how a sentence that states it looks: quoted sentences without the kind of
+# fact asked for only share the question's subject, they don't answer it.
 NUMBER_WORD = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|fifty|hundred|thousand|half|several|few)"
 TIME_UNIT = r"(?:minutes?|hours?|days?|weeks?|months?|years?|semesters?|terms?|sessions?)"
 ASKED_KINDS = (

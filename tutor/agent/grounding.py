@@ -112,6 +112,7 @@ def verify_answer(answer: str, sources: list[str], question: str = "", premise: 
 
 
 def cited_in(text: str) -> tuple[int, ...]:
+    """The source numbers an answer cites, in order."""
     return tuple(sorted({int(n) for n in CITATION.findall(text)}))
 
 

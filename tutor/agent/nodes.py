@@ -152,8 +152,9 @@ def select_context(hits: list[SearchHit], queries: list[str], budget_tokens: int
     finds paraphrases ("partnered" ~ "teams up"); word overlap, minus the passage's own title
     words, breaks ties toward the figures and names asked for; a passage ranked lower by the
     search pays a little per place, so a fourth passage adds what the first three lack. A
-    sentence counts by the closest of `queries`: a follow-up's own words ("what magazine cover was he on?") find
-    the sentence that answers it, its search query (with the earlier question) the subject.
+    sentence counts by the closest of `queries`: a follow-up's own words ("what magazine cover
+    was he on?") find the sentence that answers it, its search query (with the earlier
+    question) the subject.
     A sentence is worth at least FOLLOWING_SHARE of the one before it, so the items under a
     heading that matches come with it."""
     chosen = hits[:PROMPT_SOURCES]
