@@ -146,6 +146,13 @@ def test_requests_dressed_in_attack_words_are_still_blocked(answer: str) -> None
     assert "password" in finding.reason or "credentials" in finding.reason
 
 
+def test_a_link_whose_target_is_no_address_is_taken_out_without_an_error() -> None:
+    """A small model writes odd Markdown ("[the fee](per seat [2])"): urlsplit raises on a
+    bracketed host; the link is simply not allowed."""
+    assert not is_allowed("[2]", ["opit.com"]) and not is_allowed("http://[2]/x", ["opit.com"])
+    assert without_outside_addresses("See [the fee]([2]) for details.", ["opit.com"]) == "See the fee for details."
+
+
 def test_allowed_means_the_domain_or_a_subdomain_never_a_lookalike() -> None:
     assert is_allowed("apply.opit.com", ["opit.com"]) and is_allowed("https://www.opit.com/x", ["opit.com"])
     assert not is_allowed("opit.com.evil.example", ["opit.com"]) and not is_allowed("notopit.com", ["opit.com"])

@@ -176,7 +176,10 @@ def domain_of(item: str) -> str:
     item = item.strip().lower()
     if "@" in item and "://" not in item:
         return item.rsplit("@", 1)[1].strip(".")
-    host = urlsplit(item if "://" in item else f"//{item}").hostname or ""
+    try:
+        host = urlsplit(item if "://" in item else f"//{item}").hostname or ""
+    except ValueError:  # no host a browser would reach ("[2]": urlsplit reads a bracketed IPv6 host)
+        return ""
     return host.removeprefix("www.").strip(".")
 
 
