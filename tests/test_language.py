@@ -26,6 +26,8 @@ from tutor.language import LANGUAGES, detect
         ("cuanto cuesta la matricula del master", "es"),
         ("wie lange dauert das studium", "de"),
         ("whats the tution fee for the bachelors", "en"),
+        ("wich panel was obiora on for comercio ltd", "en"),  # misspelt English, no other language either
+        ("wat dose an ai prodcut manger do", "en"),
     ],
 )
 def test_detects_the_learners_language(question: str, language: str) -> None:
