@@ -226,6 +226,27 @@ def test_an_unfounded_yes_is_left_out_of_the_answer() -> None:
     assert not loaded.ok and not loaded.cited  # the premise stated first is the question's too
 
 
+@pytest.mark.parametrize(
+    "empty",
+    [
+        "The application deadline for the master's is [1].",  # a citation where the fact should be
+        "The career fair is held in [2].",
+        "This information is found in sources [1] and [2].",  # talk about the sources
+        "This is stated in [2].",
+    ],
+)
+def test_a_sentence_that_states_nothing_is_no_support(empty: str) -> None:
+    verdict = grounding.verify_answer(f"Tuition costs as little as €2,250 per term [1]. {empty}", SOURCES)
+    assert verdict.unsupported == (empty,) and verdict.answer == "Tuition costs as little as €2,250 per term [1]."
+    assert not grounding.verify_answer(empty, SOURCES).cited
+
+
+def test_a_lead_in_about_the_sources_is_left_out_and_the_fact_checked() -> None:
+    verdict = grounding.verify_answer("The sources state that the career fair was held online on November 19 and 20 [2].", SOURCES)
+    assert verdict.ok and verdict.answer == "The career fair was held online on November 19 and 20 [2]."
+    assert not grounding.verify_answer("According to the sources, tuition is €9,999 [1].", SOURCES).ok
+
+
 def test_verify_reports_a_whole_sentence_despite_abbreviations_and_initials() -> None:
     sources = ["Prof. J. R. Smith teaches 10 courses, e.g. statistics."]
     verdict = grounding.verify_answer("Prof. J. R. Smith teaches 12 courses, e.g. statistics [1]. He is kind.", sources)

@@ -13,6 +13,19 @@ from tutor.text import CITATION, FIGURE, split_sentences, stems
 # "not", "never", "nor", "rather than", "instead of", "isn't"; "no" but not the answer's "No, ..."
 NEGATION = r"(?:\b(?:not|never|nor|rather than|instead of|other than)\b|n't\b|\bno\b(?!,))"
 DENIAL_REACH = 6  # words a negation may stand before the claim it denies ("not on campus in Rome")
+# Sentences that state nothing: a citation where the fact should be ("The deadline is [3].",
+# "It is held in [1]."), or a pointer at the sources instead of what they say ("This information
+# is found in sources [2] and [3].").
+GAP_BEFORE_CITATION = re.compile(
+    r"\b(?:is|are|was|were|be|in|at|on|of|by|for|to|from|the|a|an|with|as|than|per)\W*\[\d{1,2}\]", re.IGNORECASE
+)
+SOURCE_TALK = re.compile(r"\b(?:sources?|passages?)\W*\[\d{1,2}\]|\b(?:in|from|by|of) (?:the )?(?:sources?|passages?)\b", re.IGNORECASE)
+# "The sources state that …", "According to the sources, …": the fact follows; the lead-in goes.
+SOURCE_LEAD = re.compile(
+    r"^\W*(?:according to (?:the )?(?:sources?|passages?)(?:\s*\[\d{1,2}\])*,?\s*"
+    r"|(?:the )?(?:sources?|passages?) (?:also |further )?(?:states?|says?|mentions?|shows?|indicates?)(?: that)?\s+)",
+    re.IGNORECASE,
+)
 
 
 def supported(sentence: str, source: str, min_share: float = 0.3) -> bool:
@@ -88,7 +101,10 @@ def verify_answer(answer: str, sources: list[str], question: str = "", premise: 
     invalid: set[int] = set()
     unsupported: list[str] = []
     fixed: list[str] = []
-    for stated in split_sentences(answer):
+    for stated in map(without_source_lead, split_sentences(answer)):
+        if states_nothing(stated, question):
+            unsupported.append(stated)
+            continue
         sentence = without_denied(stated, premise)
         numbers = [int(n) for n in CITATION.findall(sentence)]
         bad = [n for n in numbers if not 1 <= n <= len(sources)]
@@ -109,6 +125,19 @@ def verify_answer(answer: str, sources: list[str], question: str = "", premise: 
         unsupported.append(fixed.pop(0))
     text = " ".join(fixed)
     return Verdict(text, cited_in(text), tuple(sorted(invalid)), tuple(unsupported), len(fixed) + len(unsupported))
+
+
+def without_source_lead(sentence: str) -> str:
+    """The sentence without a lead-in about the sources: "The sources state that it is online
+    [1]." -> "It is online [1]."."""
+    rest = SOURCE_LEAD.sub("", sentence, count=1)
+    return rest[:1].upper() + rest[1:] if rest != sentence else sentence
+
+
+def states_nothing(sentence: str, question: str = "") -> bool:
+    """A citation stands where the fact should be, or the sentence only points at the sources:
+    no fact to check, and none for the learner."""
+    return bool(GAP_BEFORE_CITATION.search(sentence)) or bool(SOURCE_TALK.search(sentence)) and is_meta_sentence(CITATION.sub("", sentence), question)
 
 
 def cited_in(text: str) -> tuple[int, ...]:
