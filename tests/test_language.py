@@ -7,6 +7,7 @@ import pytest
 
 from tutor.agent.grounding import faithful_translation
 from tutor.agent.prompts import prompt
+from tutor.agent.translation import was_english
 from tutor.language import LANGUAGES, detect
 
 
@@ -26,7 +27,6 @@ from tutor.language import LANGUAGES, detect
         ("cuanto cuesta la matricula del master", "es"),
         ("wie lange dauert das studium", "de"),
         ("whats the tution fee for the bachelors", "en"),
-        ("wich panel was obiora on for comercio ltd", "en"),  # misspelt English, no other language either
         ("wat dose an ai prodcut manger do", "en"),
     ],
 )
@@ -38,6 +38,21 @@ def test_detects_the_learners_language(question: str, language: str) -> None:
 def test_short_and_name_only_questions_count_as_english(question: str) -> None:
     """Too little to tell: English, which needs no translation at all."""
     assert detect(question) == "en"
+
+
+@pytest.mark.parametrize(
+    ("question", "english", "english_all_along"),
+    [
+        # misspelt English that the n-grams read as Italian: the model's "translation" keeps it
+        ("wich panel was obiora on for comercio ltd", "Which panel was Obiora on for Comercio Ltd?", True),
+        ("Quanto costa il master in cybersecurity a trimestre?", "How much does the master's in cybersecurity cost per term?", False),
+        # the English title is kept by any translation, and is not counted
+        ("Chi insegna nel Bachelor in Modern Computer Science?", "Who teaches in the Bachelor in Modern Computer Science?", False),
+        ("¿Cuál es la capital de Australia?", "What is the capital of Australia?", False),
+    ],
+)
+def test_a_translation_that_keeps_most_words_shows_the_question_was_english(question: str, english: str, english_all_along: bool) -> None:
+    assert was_english(question, english) is english_all_along
 
 
 def test_a_translation_keeps_markers_and_figures() -> None:

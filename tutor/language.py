@@ -16,11 +16,7 @@ from tutor.text import WORD
 
 LANGUAGES = {"en": "English", "it": "Italian", "es": "Spanish", "de": "German", "fr": "French"}
 MIN_WORDS = 3  # fewer ordinary words (greetings, names, keywords) say nothing reliable
-# lingua's confidence for the winner among the five; below half of it: unsure. A misspelt
-# English question reads as nothing in particular ("wich panel was obiora on for comercio
-# ltd": Italian 0.37, English 0.20), and was translated from "Italian"; questions written in
-# another language score 0.5 and up.
-MIN_CONFIDENCE = 0.5
+MIN_CONFIDENCE = 0.3  # lingua's confidence for the winner among the five; below it: unsure
 
 
 @lru_cache(maxsize=1)

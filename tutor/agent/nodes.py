@@ -46,13 +46,16 @@ def guard(state: TutorState) -> TutorState:
 def translate(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
     """Search and check in English, the corpus's language: a question in another language
     goes on as its English translation (one short model call) and is routed again, since
-    the guard's patterns read English; the learner's own words are kept in `asked`."""
+    the guard's patterns read English; the learner's own words are kept in `asked`. A
+    "translation" that keeps most words shows the question was English after all."""
     language = detect(state["question"])
     if not translation.translates(language, runtime.context.llm_name):
         return {"language": language}
     started = time.perf_counter()
     english = translation.to_english(runtime.context.chat_model, state["question"])
     elapsed = time.perf_counter() - started
+    if translation.was_english(state["question"], english):
+        return {"language": "en", "translate_s": elapsed}
     return {"language": language, "asked": state["question"], "question": english, "translate_s": elapsed, **routed(english)}
 
 

@@ -11,7 +11,8 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from tutor.agent.prompts import prompt
-from tutor.language import LANGUAGES
+from tutor.language import LANGUAGES, ordinary_words
+from tutor.text import WORD
 
 
 def translates(language: str, llm_name: str) -> bool:
@@ -26,6 +27,16 @@ def to_english(model: BaseChatModel, question: str) -> str:
     except Exception:  # a model server that went away: search with the learner's own words
         return question
     return " ".join(reply.split()) or question
+
+
+def was_english(question: str, english: str) -> bool:
+    """Whether the "translation" kept most of the question's ordinary words: then it was
+    English all along, misspelt or full of names ("wich panel was obiora on for comercio ltd"
+    reads as Italian to the n-grams), and the reply must not come in another language. Names
+    are left out of the count, since a translation keeps them ("Chi insegna nel Bachelor…")."""
+    words = [w.lower() for w in ordinary_words(question)]
+    kept = {w.lower() for w in WORD.findall(english)}
+    return bool(words) and sum(w in kept for w in words) > len(words) / 2
 
 
 def reply_messages(text: str, language: str) -> list[BaseMessage]:
