@@ -16,6 +16,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 from langgraph.graph import END, START, StateGraph
 
+from tutor.agent.prompts import answer_message
 from tutor.config import Settings
 from tutor.extractive import NOT_FOUND, ExtractiveChat, parse_sources
 from tutor.llm import (
@@ -189,6 +190,17 @@ def test_extractive_joins_items_of_one_list() -> None:
     passage = "Soft skills you need include:\n- Communication\n- Teamwork\n\nThe salary is high."
     answer = ask_extractive([passage], "What soft skills do you need?")
     assert answer == "Soft skills you need include: Communication; Teamwork. [1]"
+
+
+def test_extractive_reads_an_earlier_question_only_to_break_ties() -> None:
+    """A new subject after a follow-up's earlier question is answered about itself; a question
+    with no words of its own ("What about it?") borrows the earlier one's."""
+    sources = PROMPT.split("Question:")[0].split("<sources>")[1].split("</sources>")[0].strip()
+    new_subject = answer_message(sources, "When does the library open?", earlier="How much is the tuition per year?")
+    answer = ExtractiveChat().invoke(new_subject).text
+    assert answer.startswith("The library opens at 8 o'clock on weekdays") and "[2]" not in answer
+    follow_up = answer_message(sources, "What about it?", earlier="When do applications close?")
+    assert ExtractiveChat().invoke(follow_up).text.startswith("Applications for the autumn intake close on 31 May. [1]")
 
 
 def test_extractive_declines_when_nothing_overlaps() -> None:

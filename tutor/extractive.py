@@ -16,6 +16,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
+from tutor.agent.policy import is_follow_up
 from tutor.text import CLOSING_QUOTES, passage_units, stems
 
 NOT_FOUND = "I couldn't find this in the institute's content."
@@ -59,6 +60,13 @@ def parse_sources(text: str) -> tuple[list[tuple[int, str]], str]:
     return passages, question
 
 
+def asked_and_earlier(question: str) -> tuple[str, str]:
+    """The question as asked and a follow-up's earlier question, without the notes the agent
+    adds in parentheses (their words, "sources", "state", would match any passage)."""
+    earlier = _EARLIER_RE.search(question)
+    return question.split("\n(")[0].strip(), earlier.group(1).strip() if earlier else ""
+
+
 def statements(n: int, passage: str, start: int = 0) -> list[Statement]:
     """What a passage states: no headings, no questions, no fragments, and no lead-in line on
     its own ("Course content includes:" says nothing); a list item carries its lead-in."""
@@ -83,18 +91,24 @@ def _repeats(statement: Statement, chosen: list[Statement]) -> bool:
     return any(len(words & stems(c.text)) >= _SAME_WORDS * len(words | stems(c.text)) for c in chosen)
 
 
-def ranked_statements(passages: list[tuple[int, str]], question: str) -> list[tuple[int, Statement]]:
-    """Statements sharing a word with the question, best first: by how many of its content
-    words they hold (a list item with its lead-in's), then in prompt order, which is the
-    order of relevance the agent chose. (Closeness in meaning by the embedding model was
-    tried as the tie-break and lost: it prefers sentences that restate the subject, "The MSc
-    is a master's degree from …", to those that answer.)"""
-    wanted = stems(question)
+def ranked_statements(passages: list[tuple[int, str]], question: str, earlier: str = "") -> list[tuple[int, Statement]]:
+    """Statements sharing a word with the question or its earlier one, best first: by how many
+    of the question's content words they hold (a list item with its lead-in's), then of the
+    earlier question's, then in prompt order, the order of relevance the agent chose. Unless
+    the question visibly refers back ("who's it aimed at?"), the earlier question only breaks
+    ties: "Who is Obiora Awogu?" after one about machine learning engineers is not answered
+    with what they do. (Closeness in meaning by the embedding model was tried as the first
+    tie-break and lost: it prefers sentences that restate the subject, "The MSc is a master's
+    degree from …", to those that answer.)"""
+    wanted, context = stems(question), stems(earlier) - stems(question)
+    if is_follow_up(question):
+        wanted, context = wanted | context, set()
     pool: list[Statement] = []
     for n, passage in passages:
         pool += statements(n, passage, start=len(pool))
-    scored = [(len(wanted & stems(f"{s.lead_in} {s.text}")), s) for s in pool]
-    return sorted(((o, s) for o, s in scored if o), key=lambda item: (-item[0], item[1].position))
+    scored = [(len(wanted & words), len(context & words), s) for s in pool for words in [stems(f"{s.lead_in} {s.text}")]]
+    kept = sorted((item for item in scored if item[0] or item[1]), key=lambda item: (-item[0], -item[1], item[2].position))
+    return [(own, s) for own, _, s in kept]
 
 
 def extractive_answer(text: str) -> str:
@@ -102,7 +116,7 @@ def extractive_answer(text: str) -> str:
     half as many of its words as the best, from at most two sources, in reading order; list
     items under their lead-in."""
     passages, question = parse_sources(text)
-    ranked = ranked_statements(passages, question)
+    ranked = ranked_statements(passages, *asked_and_earlier(question))
     if not ranked:
         return NOT_FOUND
     best, chosen = ranked[0][0], []
