@@ -80,7 +80,7 @@ class Verdict:
     cited: tuple[int, ...]
     invalid: tuple[int, ...]
     unsupported: tuple[str, ...]  # left out of `answer`
-    stated: int = 0  # sentences in the draft
+    stated: int  # sentences in the draft
 
     @property
     def ok(self) -> bool:
@@ -121,9 +121,10 @@ def verify_answer(answer: str, sources: list[str], question: str = "", premise: 
             fixed.append(body)
         else:
             unsupported.append(stated)
-    if fixed and unfounded_yes(" ".join(fixed), question, [sources[n - 1] for n in cited_in(" ".join(fixed))]):
-        unsupported.append(fixed.pop(0))
     text = " ".join(fixed)
+    if fixed and unfounded_yes(text, question, [sources[n - 1] for n in cited_in(text)]):
+        unsupported.append(fixed.pop(0))
+        text = " ".join(fixed)
     return Verdict(text, cited_in(text), tuple(sorted(invalid)), tuple(unsupported), len(fixed) + len(unsupported))
 
 
