@@ -67,6 +67,12 @@ def test_follow_ups_without_pronouns_are_told_by_retrieval() -> None:
         ("waht do you get with silver membrship", []),
         ("What is the institute's edge compared with traditional schools?", []),
         ("Besides mentoring, what do students get and keep?", []),
+        ("marco lorenzi vs antonio amendolagine - where does each work now",  # a spaced dash ends a side
+         ["marco lorenzi - where does each work now", "antonio amendolagine - where does each work now"]),
+        ("the bsc vs msc applied data science & ai - whats the difference",
+         ["the bsc - whats the difference", "msc applied data science & ai - whats the difference"]),
+        ("ml market size 2022 vs 2032?", ["ml market size 2022?", "ml market size 2032?"]),  # a figure for a figure
+        ("Is the fee €2,250 or €3,000?", ["Is the fee €2,250?", "Is the fee €3,000?"]),  # a thousands comma is no pause
     ],
 )
 def test_comparisons_are_split_into_one_query_per_side(question: str, parts: list[str]) -> None:

@@ -12,7 +12,7 @@ import re
 
 from tutor.agent.safety import asks_for_harm, is_self_harm
 from tutor.screening import INSTRUCTION_RULES
-from tutor.text import WORD, content_words
+from tutor.text import FIGURE, WORD, content_words
 
 Route = str  # "answer" | "refuse" | "smalltalk" | "clarify"
 
@@ -35,12 +35,14 @@ FOLLOW_UP = re.compile(
     r"|the program(me)?|the course|the degree|the article|the event)\b",
     re.IGNORECASE,
 )
-SIDE = r"[\w'’$€.-]+(?:\s+[\w'’$€.-]+){0,7}?"  # one side of a comparison: up to eight words
+SIDE_WORD = r"(?:[\w'’$€&.-]|(?<=\d),(?=\d))+"  # "R&D", "€2,250"
+SIDE = rf"{SIDE_WORD}(?:\s+{SIDE_WORD}){{0,7}}?"  # one side of a comparison: up to eight words
+SIDE_END = r"(?=\s*[?.!,:]|\s+[-–—]\s|\s*$)"  # punctuation, a spaced dash ("A vs B - which…") or the end
 
 
 def _choice(anchor: str, separators: str) -> re.Pattern[str]:
-    """Two sides after `anchor`, joined by one of `separators`, ending at punctuation or the end."""
-    return re.compile(rf"{anchor}\s*(?P<a>{SIDE})\s+(?:{separators})\s+(?P<b>{SIDE})(?=\s*[?.!,:]|\s*$)", re.IGNORECASE)
+    """Two sides after `anchor`, joined by one of `separators`, ending at punctuation, a spaced dash or the end."""
+    return re.compile(rf"{anchor}\s*(?P<a>{SIDE})\s+(?:{separators})\s+(?P<b>{SIDE}){SIDE_END}", re.IGNORECASE)
 
 
 # "between A and B" / "compare A with B"; then "..., A or B?" / "...: A vs B"; then "A or B?" at the
@@ -48,7 +50,7 @@ def _choice(anchor: str, separators: str) -> re.Pattern[str]:
 # slides" and "what do you get with silver membership" are not comparisons.
 CHOICES = (
     _choice(r"\b(?:between|compare)\b", r"and|with|or|vs\.?|versus"),
-    _choice(r"(?<=[,:])", r"or|vs\.?|versus"),
+    _choice(r"(?<=[,:])(?=\s)", r"or|vs\.?|versus"),
     _choice(r"^", r"or|vs\.?|versus"),
 )
 CONTEXT_QUESTIONS = 2  # earlier questions a follow-up may borrow its subject from
@@ -119,12 +121,15 @@ def comparison_parts(question: str) -> list[str]:
     """One search query per side of a comparison ("Which lasts longer, A or B?" ->
     "Which lasts longer, A?" and "... B?"), so both sides are retrieved; [] when the question
     is not a choice between two things. A one-word side borrows the other side's head noun
-    ("gold or platinum membership" -> "gold membership")."""
+    ("gold or platinum membership" -> "gold membership"); a one-figure side takes the other
+    side's figure's place ("carpentrycon 2020 vs 2022" -> "carpentrycon 2022")."""
     match = next((found for pattern in CHOICES if (found := pattern.search(question))), None)
     if not match:
         return []
     first, second = match.group("a").strip(), match.group("b").strip()
     if len(first.split()) == 1 and len(second.split()) > 1:
         first = f"{first} {' '.join(second.split()[1:])}"
+    elif len(second.split()) == 1 and len(first.split()) > 1 and all(FIGURE.fullmatch(w.lstrip("$€£")) for w in (second, first.split()[-1])):
+        second = f"{' '.join(first.split()[:-1])} {second}"
     before, after = question[: match.start("a")].rstrip(), question[match.end("b"):]
     return [f"{before} {side}{after}".strip() for side in (first, second)]
