@@ -157,6 +157,16 @@ def test_a_no_to_an_unstated_claim_says_what_the_passages_state_instead() -> Non
     assert not grounding.corrects_the_claim("The MSc in Cybersecurity is taught fully online [1].", question, ("Rome",))  # no "no"
 
 
+def test_a_no_that_only_turns_the_question_around_is_no_answer() -> None:
+    source = "CarpentryCon 2018\nCarpentryCon 2018 took place in Dublin, Ireland, over three days."
+    question = "carpentrycon 2018 was an online event wasnt it"
+    assert not grounding.verify_answer("No, CarpentryCon 2018 was an online event [1].", [source], question).ok
+    assert not grounding.verify_answer("No, CarpentryCon 2018 was not an online event [1].", [source], question).ok
+    assert grounding.verify_answer("No, CarpentryCon 2018 took place in Dublin, Ireland [1].", [source], question).ok
+    # a question that asks for no yes or no may be answered with the words it was asked in
+    assert not grounding.bare_no("No, CarpentryCon 2018 was an online event [1].", "where was carpentrycon 2018 held?")
+
+
 def test_typos_are_not_foreign_words_but_unknown_names_are() -> None:
     foreign, names = evidence.unknown_words("machin lerning enginer skils", VOCABULARY)
     assert foreign == [] and names == []

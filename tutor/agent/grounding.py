@@ -60,8 +60,23 @@ def corrects_the_claim(answer: str, question: str, premise: tuple[str, ...]) -> 
     leave the claim standing."""
     body = CITATION.sub("", answer)
     denies = bool(re.match(r"\W*no\b", body, re.IGNORECASE) or re.search(NEGATION, body, re.IGNORECASE))
+    return denies and says_more_than_asked(body, question, premise)
+
+
+def says_more_than_asked(answer: str, question: str, premise: tuple[str, ...] = ()) -> bool:
+    """Does a sentence of the answer state something besides the question's own words, once
+    its negations (and the denied claims) are set aside?"""
     asked = stems(question)
-    return denies and any(stems(re.sub(NEGATION, " ", without_denied(s, premise), flags=re.IGNORECASE)) - asked for s in split_sentences(body))
+    sentences = split_sentences(CITATION.sub("", answer))
+    return any(stems(re.sub(NEGATION, " ", without_denied(s, premise), flags=re.IGNORECASE)) - asked for s in sentences)
+
+
+def bare_no(answer: str, question: str) -> bool:
+    """A "no" that only turns the question around ("No, CarpentryCon 2018 was an online event
+    [1]." to "CarpentryCon 2018 was an online event, wasn't it?") gives the learner nothing to
+    check and, from a small model, is as often wrong as right: the fact that makes it a "no"
+    must be stated."""
+    return asks_to_confirm(question) and bool(re.match(r"\W*no\b", answer, re.IGNORECASE)) and not says_more_than_asked(answer, question)
 
 
 def unfounded_yes(answer: str, question: str, cited_sources: list[str]) -> bool:
@@ -125,6 +140,8 @@ def verify_answer(answer: str, sources: list[str], question: str = "", premise: 
     if fixed and unfounded_yes(text, question, [sources[n - 1] for n in cited_in(text)]):
         unsupported.append(fixed.pop(0))
         text = " ".join(fixed)
+    if fixed and bare_no(text, question):
+        unsupported, fixed, text = unsupported + fixed, [], ""
     return Verdict(text, cited_in(text), tuple(sorted(invalid)), tuple(unsupported), len(fixed) + len(unsupported))
 
 
