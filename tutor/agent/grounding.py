@@ -12,6 +12,7 @@ from tutor.text import CITATION, FIGURE, split_sentences, stems
 
 # "not", "never", "nor", "rather than", "instead of", "isn't"; "no" but not the answer's "No, ..."
 NEGATION = r"(?:\b(?:not|never|nor|rather than|instead of|other than)\b|n't\b|\bno\b(?!,))"
+ANSWERED_NO = re.compile(r"\W*no\b", re.IGNORECASE)  # an answer that begins with its "no"
 DENIAL_REACH = 6  # words a negation may stand before the claim it denies ("not on campus in Rome")
 # Sentences that state nothing: a citation where the fact should be ("The deadline is [3].",
 # "It is held in [1]."), or a pointer at the sources instead of what they say ("This information
@@ -59,8 +60,8 @@ def corrects_the_claim(answer: str, question: str, premise: tuple[str, ...]) -> 
     passages being silent on a PhD is not a "no"), and quoted sentences that never say "no"
     leave the claim standing."""
     body = CITATION.sub("", answer)
-    denies = bool(re.match(r"\W*no\b", body, re.IGNORECASE) or re.search(NEGATION, body, re.IGNORECASE))
-    return denies and says_more_than_asked(body, question, premise)
+    denies = bool(ANSWERED_NO.match(body) or re.search(NEGATION, body, re.IGNORECASE))
+    return denies and says_more_than_asked(answer, question, premise)
 
 
 def says_more_than_asked(answer: str, question: str, premise: tuple[str, ...] = ()) -> bool:
@@ -76,7 +77,7 @@ def bare_no(answer: str, question: str) -> bool:
     [1]." to "CarpentryCon 2018 was an online event, wasn't it?") gives the learner nothing to
     check and, from a small model, is as often wrong as right: the fact that makes it a "no"
     must be stated."""
-    return asks_to_confirm(question) and bool(re.match(r"\W*no\b", answer, re.IGNORECASE)) and not says_more_than_asked(answer, question)
+    return asks_to_confirm(question) and bool(ANSWERED_NO.match(answer)) and not says_more_than_asked(answer, question)
 
 
 def unfounded_yes(answer: str, question: str, cited_sources: list[str]) -> bool:
