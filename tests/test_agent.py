@@ -293,6 +293,15 @@ def test_ask_json_contract(indexed_settings) -> None:
     assert set(payload["timings"]) >= {"retrieve_s", "generate_s", "total_s"}
 
 
+def test_ask_prints_a_streamed_answer_once(indexed_settings) -> None:
+    """The terminal shows the answer as it streams; only an answer never streamed is printed whole."""
+    for question in ["How long was the first career fair?", "What is the tuition at Harvard?"]:
+        answer = json.loads(run_tutor(["ask", question, "--json", "--llm", "extractive"], indexed_settings).stdout)["answer"]
+        shown = run_tutor(["ask", question, "--llm", "extractive"], indexed_settings)
+        assert shown.returncode == 0, shown.stderr
+        assert " ".join(shown.stdout.split()).count(" ".join(answer.split()[:8])) == 1
+
+
 def test_golden_set_through_the_agent(service: TutorService) -> None:
     """Routing and grounding don't depend on the LLM: with the extractive backend every
     golden refusal of the first dev part is declined, none of its answerable questions is

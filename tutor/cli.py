@@ -314,20 +314,23 @@ def print_answer_footer(answer, out: Console) -> None:
 
 
 def stream_to_terminal(service, question: str, learner: str | None, conversation=None):
-    """Print tokens as they come; returns the final answer."""
+    """Print tokens as they come; returns the final answer. An answer nothing was streamed
+    of since the last reset (a decline, a fixed reply) is printed whole, once."""
     from tutor.service.events import Final, Reset, Token
 
     out = Console(highlight=False)
-    final = None
+    final, streamed = None, False
     for event in service.stream(question, learner=learner, conversation=conversation):
         if isinstance(event, Token):
             out.print(event.text, end="", markup=False)
+            streamed = True
         elif isinstance(event, Reset):
             out.print("\n[dim](checking the sources again…)[/dim]")
+            streamed = False
         elif isinstance(event, Final):
             final = event.answer
     out.print()
-    if final.route != "answer" or final.llm == "extractive":
+    if not streamed:
         out.print(final.answer, markup=False)
     print_answer_footer(final, out)
     return final
