@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from difflib import get_close_matches
 
-from tutor.text import CITATION, FIGURE, STOPWORDS, WORD, split_sentences, stem, stems
+from tutor.text import CITATION, CURRENCY, FIGURE, STOPWORDS, WORD, split_sentences, stem, stems
 
 # Abbreviations of any English-speaking study context; the corpus's own ("TUM" for "Technical
 # University of Munich (TUM)") are read from its text at index time (`acronyms_in`).
@@ -46,7 +46,7 @@ ASKED_KINDS = (
     ("duration", re.compile(r"\bhow long\b|\b(?:duration|length) of\b", re.IGNORECASE),
      re.compile(rf"(?:\d|\b{NUMBER_WORD})[\w,.-]*[\s-]+(?:\w+[\s-]+)?{TIME_UNIT}\b|\b(?:full|half)[\s-]days?\b", re.IGNORECASE)),
     ("money", re.compile(r"\bhow much\b(?!\s+(?:more|less))|\b(?:cost|costs|price|fee|fees|tuition|salary|budget)\b", re.IGNORECASE),
-     re.compile(r"[$€£¥]\s?\d|\d[\d,.]*\s?(?:euros?|dollars?|pounds?|usd|eur|gbp)\b|\bfree\b", re.IGNORECASE)),
+     re.compile(rf"[{CURRENCY}]\s?\d|\d[\d,.]*\s?(?:euros?|dollars?|pounds?|usd|eur|gbp)\b|\bfree\b", re.IGNORECASE)),
     ("date", re.compile(r"^\W*when\b|\b(?:what|which) (?:year|date|month|day)\b", re.IGNORECASE),
      re.compile(r"\b(?:19|20)\d\d\b|\b(?:january|february|march|april|may|june|july|august|september|october|november|december)\b", re.IGNORECASE)),
     ("number", re.compile(r"\bhow many\b|\bnumber of\b", re.IGNORECASE), re.compile(rf"\d|\b{NUMBER_WORD}\b", re.IGNORECASE)),

@@ -12,7 +12,7 @@ import re
 
 from tutor.agent.safety import asks_for_harm, is_self_harm
 from tutor.screening import INSTRUCTION_RULES
-from tutor.text import FIGURE, WORD, content_words
+from tutor.text import CURRENCY, FIGURE, WORD, content_words
 
 Route = str  # "answer" | "refuse" | "smalltalk" | "clarify"
 
@@ -35,7 +35,7 @@ FOLLOW_UP = re.compile(
     r"|the program(me)?|the course|the degree|the article|the event)\b",
     re.IGNORECASE,
 )
-SIDE_WORD = r"(?:[\w'’$€&.-]|(?<=\d),(?=\d))+"  # "R&D", "€2,250"
+SIDE_WORD = rf"(?:[\w'’{CURRENCY}&.-]|(?<=\d),(?=\d))+"  # "R&D", "€2,250"
 SIDE = rf"{SIDE_WORD}(?:\s+{SIDE_WORD}){{0,7}}?"  # one side of a comparison: up to eight words
 SIDE_END = r"(?=\s*[?.!,:]|\s+[-–—]\s|\s*$)"  # punctuation, a spaced dash ("A vs B - which…") or the end
 
@@ -129,7 +129,7 @@ def comparison_parts(question: str) -> list[str]:
     first, second = match.group("a").strip(), match.group("b").strip()
     if len(first.split()) == 1 and len(second.split()) > 1:
         first = f"{first} {' '.join(second.split()[1:])}"
-    elif len(second.split()) == 1 and len(first.split()) > 1 and all(FIGURE.fullmatch(w.lstrip("$€£")) for w in (second, first.split()[-1])):
+    elif len(second.split()) == 1 and len(first.split()) > 1 and all(FIGURE.fullmatch(w.lstrip(CURRENCY)) for w in (second, first.split()[-1])):
         second = f"{' '.join(first.split()[:-1])} {second}"
     before, after = question[: match.start("a")].rstrip(), question[match.end("b"):]
     return [f"{before} {side}{after}".strip() for side in (first, second)]
