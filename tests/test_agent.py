@@ -201,7 +201,11 @@ def test_a_yes_no_question_on_a_claim_the_content_never_makes_gets_a_no_with_the
 
 @pytest.mark.parametrize(
     ("draft", "route"),
-    [("No, tuition costs as little as €2,250 per term, not 9,999 [1].", "answer"), ("Yes, tuition is 9,999 per term [1].", "refuse")],
+    [
+        ("No, tuition costs as little as €2,250 per term, not 9,999 [1].", "answer"),
+        ("No, tuition costs as little as €2,250 per term, not 9,999. This is stated in the first source [1].", "answer"),
+        ("Yes, tuition is 9,999 per term [1].", "refuse"),
+    ],
 )
 def test_a_figure_the_content_never_states_is_denied_or_the_question_declined(service: TutorService, draft: str, route: str) -> None:
     """Well covered but for its figure: a draft that states the figure is not replaced by quoted
@@ -209,6 +213,28 @@ def test_a_figure_the_content_never_states_is_denied_or_the_question_declined(se
     state = run_graph(service, "OPIT's tuition is 9,999 per term, right?", chat_model=GenericFakeChatModel(messages=iter([AIMessage(draft)])))
     assert state["premise"] == ["9,999"] and state["route"] == route and state.get("llm_used") != "extractive"
     assert route == "refuse" or ("2,250" in state["answer"] and state["cited"])
+
+
+@pytest.mark.parametrize(
+    ("question", "draft", "route"),
+    [
+        ("Is OPIT's MSc in Cybersecurity taught on campus?",
+         "No, the sources do not state that the MSc in Cybersecurity is taught on campus. It is a fully online and flexible program.",
+         "answer"),
+        ("Is OPIT's MSc in Cybersecurity taught on campus?", "No, the sources do not state that it is taught on campus.", "refuse"),
+        ("Is OPIT's MSc in Cybersecurity taught on campus in Berlin?",  # the passages never name Berlin: a near miss
+         "No, the sources do not mention Berlin. The MSc in Cybersecurity is a fully online and flexible program.", "refuse"),
+        ("How is OPIT's MSc in Cybersecurity taught?",
+         "The sources do not state how it is taught. The MSc in Cybersecurity is a fully online and flexible program.", "refuse"),
+    ],
+)
+def test_a_no_that_turns_down_only_the_claim_is_an_answer(service: TutorService, question: str, draft: str, route: str) -> None:
+    """The small model often answers a yes/no question "No, the sources do not state that ...",
+    then gives the fact: that is an answer, not a decline, when the passages hold all the
+    question names; a draft that only says what the sources lack is still a decline."""
+    state = run_graph(service, question, chat_model=GenericFakeChatModel(messages=iter([AIMessage(draft)])))
+    assert state["route"] == route
+    assert route == "refuse" or ("fully online" in state["answer"] and state["cited"] and state.get("llm_used") != "extractive")
 
 
 class ListeningChatModel(GenericFakeChatModel):

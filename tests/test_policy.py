@@ -73,6 +73,7 @@ def test_follow_ups_without_pronouns_are_told_by_retrieval() -> None:
          ["the bsc - whats the difference", "msc applied data science & ai - whats the difference"]),
         ("ml market size 2022 vs 2032?", ["ml market size 2022?", "ml market size 2032?"]),  # a figure for a figure
         ("Is the fee €2,250 or €3,000?", ["Is the fee €2,250?", "Is the fee €3,000?"]),  # a thousands comma is no pause
+        ("is the fee £2,000 or £3,000?", ["is the fee £2,000?", "is the fee £3,000?"]),  # any currency sign
     ],
 )
 def test_comparisons_are_split_into_one_query_per_side(question: str, parts: list[str]) -> None:
@@ -251,10 +252,11 @@ def test_an_unfounded_yes_is_left_out_of_the_answer() -> None:
         "This is stated in [2].",
     ],
 )
-def test_a_sentence_that_states_nothing_is_no_support(empty: str) -> None:
+def test_a_sentence_that_states_nothing_is_left_out_and_backs_nothing(empty: str) -> None:
     verdict = grounding.verify_answer(f"Tuition costs as little as €2,250 per term [1]. {empty}", SOURCES)
-    assert verdict.unsupported == (empty,) and verdict.answer == "Tuition costs as little as €2,250 per term [1]."
-    assert not grounding.verify_answer(empty, SOURCES).cited
+    assert verdict.ok and verdict.answer == "Tuition costs as little as €2,250 per term [1]."
+    alone = grounding.verify_answer(empty, SOURCES)
+    assert not alone.ok and not alone.cited and not alone.answer
 
 
 def test_a_lead_in_about_the_sources_is_left_out_and_the_fact_checked() -> None:
@@ -303,6 +305,27 @@ def test_declines_are_recognised() -> None:
     assert grounding.declines("The salary of the Executive Director is not specified in the sources [1].")
     assert grounding.declines("The sources do not mention a minimum age.")
     assert not grounding.declines("Tuition costs €2,250 per term [1].")
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "only_the_claim"),
+    [
+        ("Is it just a two-week course, right?", "No, the sources do not state that it is a two-week course. It is a 6-month program [1].", True),
+        ("Is it just a two-week course, right?", "No, the sources do not state that it is just a two-week course.", False),
+        ("Is it just a two-week course, right?", "The sources do not state that. It is a 6-month program [1].", False),  # no "no"
+        ("How long is the course?", "No, the sources do not say. It is a 6-month program [1].", False),  # not a yes/no question
+    ],
+)
+def test_a_no_may_decline_only_the_claim(question: str, answer: str, only_the_claim: bool) -> None:
+    assert grounding.declines(answer) and grounding.declines_only_the_claim(answer, question) is only_the_claim
+
+
+def test_what_the_sources_do_not_state_is_checked_but_not_cited() -> None:
+    verdict = grounding.verify_answer(
+        "No, the sources do not state that tuition is €9,999 per term. Tuition costs as little as €2,250 per term.", SOURCES,
+        "Tuition is €9,999 per term, right?", ("9,999",))
+    assert verdict.ok and verdict.answer == (
+        "No, the sources do not state that tuition is €9,999 per term. Tuition costs as little as €2,250 per term [1].")
 
 
 def test_the_contents_own_acronyms_are_read_from_its_text_and_expanded() -> None:

@@ -112,14 +112,14 @@ class Verdict:
 
 def verify_answer(answer: str, sources: list[str], question: str = "", premise: tuple[str, ...] = ()) -> Verdict:
     """Every [n] must name a real source that backs its sentence; uncited but supported
-    sentences get the citation of the source that backs them. What the question claims and
+    sentences get the citation of the source that backs them; sentences that state nothing
+    ("This is stated in the first source [1].") are left out. What the question claims and
     the passages never say (`premise`) may be named only to deny it."""
     invalid: set[int] = set()
     unsupported: list[str] = []
     fixed: list[str] = []
     for stated in map(without_source_lead, split_sentences(answer)):
-        if states_nothing(stated, question):
-            unsupported.append(stated)
+        if states_nothing(stated, question):  # no claim to hold against the draft, nothing for the learner
             continue
         sentence = without_denied(stated, premise)
         numbers = [int(n) for n in CITATION.findall(sentence)]
@@ -131,8 +131,8 @@ def verify_answer(answer: str, sources: list[str], question: str = "", premise: 
             continue
         best = best_source(sentence, sources)
         body = CITATION.sub("", stated).rstrip()
-        if best is not None:
-            fixed.append(attach_citation(body, best))
+        if best is not None:  # "the sources do not state that ..." is checked, not cited: no source says it
+            fixed.append(body if declines(body) else attach_citation(body, best))
         elif is_meta_sentence(sentence, question):
             fixed.append(body)
         else:
@@ -196,6 +196,16 @@ def declines(answer: str) -> bool:
             re.IGNORECASE,
         )
     )
+
+
+def declines_only_the_claim(answer: str, question: str) -> bool:
+    """"No, the sources do not state that it is a two-week course. It is a 6-month program."
+    turns down what a yes/no question claims, not the question: after its "no", a sentence
+    that declines nothing states more than the question asked."""
+    if not asks_to_confirm(question) or not ANSWERED_NO.match(answer):
+        return False
+    facts = [s for s in split_sentences(answer) if not declines(s)]
+    return says_more_than_asked(" ".join(facts), question)
 
 
 def faithful_translation(original: str, translation: str) -> bool:

@@ -238,13 +238,17 @@ def verify(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
     """Withhold a harmful draft; check the citations and support of the others and repair
     what can be repaired: a draft mostly backed by its sources goes out without the sentences
     that are not. A yes/no question with an unstated claim is answered by a draft that passes,
-    or declined: quoting the passages instead would leave the claim standing."""
+    or declined: quoting the passages instead would leave the claim standing. A draft that
+    says the sources don't state something is a decline, unless the passages hold all the
+    question names and the draft turns down only its claim ("No, the sources do not state
+    that it is a two-week course. It is a 6-month program."): with a name or figure the
+    passages never give, "they don't mention Oxford; OPIT's fee is..." answers a near miss."""
     blocked = post_check(state["draft"], runtime)
     if blocked:
         return {"answer": "", "cited": [], "blocked": blocked}
-    if grounding.declines(state["draft"]):
-        return {"route": "refuse", "refusal_reason": "out_of_scope", "answer": "", "blocked": []}
     premise = tuple(state.get("premise", ()))
+    if grounding.declines(state["draft"]) and (premise or not grounding.declines_only_the_claim(state["draft"], state["question"])):
+        return {"route": "refuse", "refusal_reason": "out_of_scope", "answer": "", "blocked": []}
     verdict = grounding.verify_answer(state["draft"], titled_sources(state), state["question"], premise)
     # weak evidence let through for its claim alone: only a "no" with the fact answers it
     for_the_claim = bool(premise) and not evidence.is_strong(state["evidence"])
