@@ -95,8 +95,8 @@ class Verdict:
     answer: str  # the supported sentences, missing citations added where a source backs them
     cited: tuple[int, ...]
     invalid: tuple[int, ...]
-    unsupported: tuple[str, ...]  # left out of `answer`
-    stated: int  # sentences in the draft
+    unsupported: tuple[str, ...]  # left out of `answer`: no source backs them
+    stated: int  # the draft's sentences that state something (those that state nothing are left out uncounted)
 
     @property
     def ok(self) -> bool:
