@@ -183,6 +183,25 @@ def test_a_draft_mostly_backed_by_its_sources_goes_out_without_the_rest(service:
 
 
 @pytest.mark.parametrize(
+    ("question", "draft"),
+    [
+        ("Is OPIT's MSc in Cybersecurity taught on campus in Berlin?", "Yes, the MSc in Cybersecurity is taught on campus in Berlin [1]."),
+        ("OPIT's tuition is 9,999 per term, right?", "No, tuition costs as little as €2,250 per term, not 9,999. This is stated in the first source [1]."),
+    ],
+)
+def test_what_the_learner_is_left_reading_is_the_final_answer(service: TutorService, question: str, draft: str) -> None:
+    """A streamed draft the checks declined, or sent out without a sentence that states
+    nothing, is followed by a reset and the final answer: the terminal shows no other text."""
+    scripted = copy.copy(service)
+    scripted.context = replace(service.context, chat_model=GenericFakeChatModel(messages=iter([AIMessage(draft)])), llm_name="scripted")
+    events = list(scripted.stream(question))
+    final = events[-1].answer
+    assert "".join(e.text for e in events if isinstance(e, Token)).startswith(draft[:20])  # the draft streamed
+    after_reset = events[max(i for i, e in enumerate(events) if isinstance(e, Reset)) + 1:]
+    assert " ".join("".join(e.text for e in after_reset if isinstance(e, Token)).split()) == " ".join(final.answer.split())
+
+
+@pytest.mark.parametrize(
     ("draft", "route"),
     [
         ("No, the MSc in Cybersecurity is a fully online and flexible program, not taught on campus in Berlin [1].", "answer"),

@@ -257,7 +257,7 @@ def verify(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
     if premise:
         return {"route": "refuse", "refusal_reason": "out_of_scope", "answer": "", "blocked": []}
     if verdict.mostly_supported:  # the unsupported sentences are left out; the learner sees the rest
-        return {"answer": verdict.answer, "cited": list(verdict.cited), "blocked": [], "trimmed": True}
+        return {"answer": verdict.answer, "cited": list(verdict.cited), "blocked": []}
     return {"answer": "", "cited": [], "blocked": []}
 
 
@@ -279,9 +279,9 @@ def localise(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
     translated = translation.to_learner(runtime.context.chat_model, english, language)
     elapsed = state.get("translate_s", 0.0) + time.perf_counter() - started
     if grounding.faithful_translation(english, translated) and not post_check(translated, runtime):
-        return {"answer": translated, "answer_language": language, "translate_s": elapsed}
+        return {"answer": translated, "translate_s": elapsed}
     notice = " ".join(filter(None, [state.get("notice"), prompt("untranslated", language)]))
-    return {"answer_language": "en", "notice": notice, "translate_s": elapsed}
+    return {"notice": notice, "translate_s": elapsed}
 
 
 def after_verify(state: TutorState) -> str:

@@ -54,8 +54,6 @@ class TutorState(TypedDict, total=False):
     draft: str
     blocked: list[str]  # why the post-check withheld the last draft (empty: it passed)
     answer: str
-    trimmed: bool  # `answer` is the draft without its unsupported sentences (the learner saw them stream)
-    answer_language: str  # what `localise` wrote the answer in: the learner's language, or "en" if it failed
     cited: list[int]
     llm_used: str
     notice: str

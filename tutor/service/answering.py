@@ -43,10 +43,9 @@ NEAREST_PASSAGES = 3  # a declined question's suggestions come first from these 
 LOCALISED_NODES = {"localise"}  # a translated answer: only the learner's language reaches them
 
 
-def streamed_differs(final: TutorState) -> bool:
-    """The learner saw a text that is not the answer: the translation was dropped (they saw
-    it stream), or an English draft lost the sentences its sources don't back."""
-    return final.get("answer_language") == "en" or (bool(final.get("trimmed")) and "answer_language" not in final)
+def same_text(seen: str, answer: str) -> bool:
+    """Whether the learner is left reading the answer (line breaks and spacing aside)."""
+    return seen.split() == answer.split()
 
 
 class TutorService:
@@ -127,6 +126,7 @@ class TutorService:
         graph_state: TutorState = {"question": text, "previous_questions": history, "level": state.level}
         first_token: float | None = None
         last_step = None
+        seen = ""  # what the learner has read since the last reset
         final: TutorState = graph_state
         gate = AnswerGate(context.allowed_domains)  # whole sentences, each post-checked, reach the learner
         for mode, payload in build_graph().stream(graph_state, context=context, stream_mode=["messages", "values"]):
@@ -138,24 +138,28 @@ class TutorService:
                 continue
             if last_step is not None and meta.get("langgraph_step") != last_step:
                 gate.reset()
+                seen = ""
                 yield Reset()
             last_step = meta.get("langgraph_step")
             was_blocked = gate.blocked
             text = gate.feed(str(message.content))
             if gate.blocked and not was_blocked:
+                seen = ""
                 yield Reset()
             if text:
                 first_token = first_token or time.perf_counter() - started
-                yield Token(text)
-        if last_step is not None and streamed_differs(final):
-            gate.reset()
-            yield Reset()
-            if text := gate.feed(final.get("answer", "")):
+                seen += text
                 yield Token(text)
         if tail := gate.flush():
             first_token = first_token or time.perf_counter() - started
+            seen += tail
             yield Token(tail)
         answer = self.finish(final, state, started, first_token, conversation, context)
+        if last_step is not None and not same_text(seen, answer.answer):
+            # the checks declined the draft, trimmed it, cited it or dropped its translation:
+            # the learner must be left reading the answer, not the draft they watched
+            yield Reset()
+            yield Token(answer.answer)
         if conversation is not None:
             conversation.add(answer)
         yield Final(answer)

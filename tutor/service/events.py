@@ -1,8 +1,8 @@
 """What the service hands to both faces: typed answer events and the answer itself.
 
 A question produces a stream of `Token` (a piece of the answer being written), `Reset` (the
-draft so far was discarded and is being rewritten) and finally exactly one `Final` (the
-complete `TutorAnswer`). Faces match on the type instead of unpacking tuples.
+draft so far was discarded; the tokens after the last reset are the final answer's text) and
+finally exactly one `Final` (the complete `TutorAnswer`). Faces match on the type instead of unpacking tuples.
 """
 
 from __future__ import annotations
@@ -101,7 +101,8 @@ class Token:
 
 @dataclass(frozen=True)
 class Reset:
-    """The draft streamed so far was rejected and is being written again."""
+    """The draft streamed so far was rejected: what follows replaces it (a new draft, or the
+    final answer when the checks changed or declined the draft)."""
 
 
 @dataclass(frozen=True)
