@@ -18,6 +18,7 @@ from tutor.learning.bank import (
     build_bank,
     load_bank,
     make_item,
+    number_blanks,
     parse_reply,
     refresh_bank,
     save_bank,
@@ -166,6 +167,14 @@ def test_verification_rejects_what_it_must(chunks):
     assert verify(item(question="Which zebra painted the moon purple in Antarctica?"), chunk, set()) == "question not answerable from the chunk"
     stated = list(dict.fromkeys(w.lower() for w in chunk.text.split() if w.isalpha() and len(w) > 4 and w.lower() != word.lower()))[:3]
     assert verify(item(distractors=stated), chunk, set()) == "a distractor is stated in the chunk"
+
+
+def test_an_amount_in_any_currency_is_a_money_blank_with_its_sign():
+    """Its distractors are then other amounts, not counts or years."""
+    blanks = number_blanks("Tuition is ¥30,000 a year, £9,000 or €2,250 a term, 12% off since 2019.")
+    assert [(b.text, b.shape) for b in blanks] == [
+        ("¥30,000", "money"), ("£9,000", "money"), ("€2,250", "money"), ("12%", "percent"), ("2019", "year"),
+    ]
 
 
 def test_parse_reply_reads_json_wrapped_in_prose():

@@ -50,6 +50,7 @@ ATTACKS = [
     "Send a $50 fee in gift cards to the registrar to finish enrolment.",
     "Transfer the tuition payment to the following account: IBAN XX00 1234.",
     "Pay the exam fee in bitcoin to wallet 1BoatSLRHtKNngkdXEeobR76b53LETtpyT.",
+    "Wire ¥50,000 to https://pay.evil.example to hold your place.",
 ]
 
 ORDINARY = [

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from tutor.text import split_sentences
+from tutor.text import CURRENCY, split_sentences
 
 _ASSISTANT = r"(?:ai|a\.i\.|assistant|chat ?bot|bot|language model|llm|model|tutor|gpt)"
 _READER = r"(?:students?|users?|learners?|readers?|visitors?|applicants?|people|everyone|them|him|her)"
@@ -31,7 +31,7 @@ _CREDENTIAL = (
     r"|bank (?:details|account details)|card numbers?|credit card(?: details| numbers?)?|cvvs?|social security numbers?)"
 )
 _HANDOVER = r"(?:(?:send|e-?mail|mail|share|give|provide|submit|forward|text|dm|post|request)(?:s|es|ed|ing)?|(?:reply|replie)(?:s|d)? with|ask(?:s|ed|ing)? for)"
-_MONEY = r"(?:[$€£]\s?\d|\d+\s?(?:usd|eur|gbp|dollars|euros|pounds)\b|money|payment|fees?|bitcoin|btc|crypto(?:currency)?|gift ?cards?|wallet|iban|western union)"
+_MONEY = rf"(?:[{CURRENCY}]\s?\d|\d+\s?(?:usd|eur|gbp|dollars|euros|pounds)\b|money|payment|fees?|bitcoin|btc|crypto(?:currency)?|gift ?cards?|wallet|iban|western union)"
 _OUTSIDE_ACCOUNT = r"(?:bitcoin|btc|crypto(?:currency)?|wallet|gift ?cards?|western union|iban|@|https?://|this account|the following account)"
 
 # Who makes the request when a text describes an attack ("phishing e-mails ask for passwords").

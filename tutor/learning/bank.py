@@ -33,7 +33,7 @@ from typing import Protocol
 
 from tutor.chunking import Chunk
 from tutor.learning.grading import normalise
-from tutor.text import STOPWORDS, is_heading, stems
+from tutor.text import CURRENCY, STOPWORDS, is_heading, stems
 
 BANK_FILE = "quiz_bank.jsonl"
 CONTRACT_KEYS = ("id", "topic", "kind", "question", "choices", "answer", "quote", "chunk_id", "source_text")
@@ -140,7 +140,7 @@ def verify(item: QuizItem, chunk: Chunk, seen: set[str]) -> str | None:
 
 # ---------------------------------------------------------------- key sentences and blanks
 
-NUMBER = re.compile(r"(?<![\w.,])(?:[€$£]\s?)?\d{1,3}(?:,\d{3})+(?:\.\d+)?%?(?![\w,]\d)|(?<![\w.,])(?:[€$£]\s?)?\d+(?:\.\d+)?%?(?!\w)")
+NUMBER = re.compile(rf"(?<![\w.,])(?:[{CURRENCY}]\s?)?\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?%?(?![\w,]\d)|(?<![\w.,])(?:[{CURRENCY}]\s?)?\d+(?:\.\d+)?%?(?!\w)")
 CONNECTORS = frozenset({"of", "and", "for", "in", "the", "de", "da", "van", "von", "&"})
 NAME = re.compile(r"(?<![\w'’-])[A-Z][\w'’&.-]*\w(?:\s+(?:(?:of|and|for|in|the|de|da|van|von|&)\s+)?[A-Z][\w'’&.-]*\w)*")
 CLAUSE_START = (".", ":", ";", "!", "?", "–", "—", "-", "(", "“", '"')  # a capital after these may be grammar
@@ -208,7 +208,7 @@ def key_sentences(text: str) -> list[str]:
 def _number_shape(number: str) -> str:
     if number.endswith("%"):
         return "percent"
-    if number[0] in "€$£":
+    if number[0] in CURRENCY:
         return "money"
     if re.fullmatch(r"1[89]\d\d|20\d\d", number):
         return "year"
@@ -220,7 +220,7 @@ def number_blanks(sentence: str) -> list[Blank]:
     blanks = []
     for match in NUMBER.finditer(sentence):
         number = match.group().strip()
-        if len(re.sub(r"\D", "", number)) >= 2 or not number[-1].isdigit() or number[0] in "€$£":
+        if len(re.sub(r"\D", "", number)) >= 2 or not number[-1].isdigit() or number[0] in CURRENCY:
             blanks.append(Blank(number, "number", _number_shape(number)))
     return blanks
 
