@@ -74,6 +74,11 @@ def test_follow_ups_without_pronouns_are_told_by_retrieval() -> None:
         ("ml market size 2022 vs 2032?", ["ml market size 2022?", "ml market size 2032?"]),  # a figure for a figure
         ("Is the fee €2,250 or €3,000?", ["Is the fee €2,250?", "Is the fee €3,000?"]),  # a thousands comma is no pause
         ("is the fee £2,000 or £3,000?", ["is the fee £2,000?", "is the fee £3,000?"]),  # any currency sign
+        # a question that opens with its choice: the second side takes the place of the first side's tail
+        ("Is the MSc taught online or on campus?", ["Is the MSc taught online?", "Is the MSc taught on campus?"]),
+        ("Is the course taught in English or in Italian?", ["Is the course taught in English?", "Is the course taught in Italian?"]),
+        ("Does OPIT offer an MBA or a PhD?", ["Does OPIT offer an MBA?", "Does OPIT offer a PhD?"]),
+        ("Does the bachelor last 2 or 3 years?", ["Does the bachelor last 2 years?", "Does the bachelor last 3 years?"]),
     ],
 )
 def test_comparisons_are_split_into_one_query_per_side(question: str, parts: list[str]) -> None:

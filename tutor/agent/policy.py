@@ -127,9 +127,27 @@ def comparison_parts(question: str) -> list[str]:
     if not match:
         return []
     first, second = match.group("a").strip(), match.group("b").strip()
-    if len(first.split()) == 1 and len(second.split()) > 1:
-        first = f"{first} {' '.join(second.split()[1:])}"
-    elif len(second.split()) == 1 and len(first.split()) > 1 and all(FIGURE.fullmatch(w.lstrip(CURRENCY)) for w in (second, first.split()[-1])):
-        second = f"{' '.join(first.split()[:-1])} {second}"
+    a, b = first.split(), second.split()
+    if len(a) == 1 and len(b) > 1:
+        first = f"{first} {' '.join(b[1:])}"
+    elif len(b) == 1 and len(a) > 1 and all(FIGURE.fullmatch(w.lstrip(CURRENCY)) for w in (second, a[-1])):
+        second = f"{' '.join(a[:-1])} {second}"
+    elif match.re is CHOICES[-1] and len(b) < len(a):  # "Is the MSc taught online or on campus?"
+        first, second = _aligned_sides(a, b)
     before, after = question[: match.start("a")].rstrip(), question[match.end("b"):]
     return [f"{before} {side}{after}".strip() for side in (first, second)]
+
+
+def _aligned_sides(a: list[str], b: list[str]) -> tuple[str, str]:
+    """A question that opens with its choice holds its whole stem in the first side: the
+    shorter second side takes the place of the first side's tail ("Is the MSc taught online
+    or on campus?" -> "Is the MSc taught on campus"). The tail starts at the last word the
+    second side starts with ("in English or in Italian"), at the last article when it starts
+    with one ("an MBA or a PhD"), else it is the last word; "2 or 3 years" lends its unit."""
+    articles = {"a", "an", "the"}
+    lead = b[0].lower()
+    starts = [n for n, w in enumerate(a) if w.lower() == lead or (lead in articles and w.lower() in articles)]
+    tail = starts[-1] if starts and starts[-1] > 0 else len(a) - 1
+    if FIGURE.fullmatch(a[-1].lstrip(CURRENCY)) and FIGURE.fullmatch(lead.lstrip(CURRENCY)):
+        a = [*a, *b[1:]]
+    return " ".join(a), " ".join([*a[:tail], *b])
