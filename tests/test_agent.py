@@ -168,18 +168,28 @@ def test_quoted_passages_that_never_state_the_amount_asked_for_are_no_answer(ser
     assert tuition["route"] == "answer" and "2,250" in tuition["answer"]
 
 
+def stream_scripted(service: TutorService, question: str, draft: AIMessage) -> list:
+    """The service's stream events for `question` when the chat model writes `draft`."""
+    scripted = copy.copy(service)
+    scripted.context = replace(service.context, chat_model=GenericFakeChatModel(messages=iter([draft])), llm_name="scripted")
+    return list(scripted.stream(question))
+
+
+def text_after_last_reset(events: list) -> str:
+    """What the learner is left reading: the tokens streamed after the last reset."""
+    last_reset = max(i for i, e in enumerate(events) if isinstance(e, Reset))
+    return "".join(e.text for e in events[last_reset + 1:] if isinstance(e, Token))
+
+
 def test_a_draft_mostly_backed_by_its_sources_goes_out_without_the_rest(service: TutorService) -> None:
     """The learner watched the whole draft stream; the answer they keep is the backed part,
     sent again after a reset."""
     draft = AIMessage("Tuition at OPIT costs as little as €2,250 per term [1]. "
                       "OPIT's degree programs are affordable [1]. Most students also get a free laptop worth €900 [1].")
-    scripted = copy.copy(service)
-    scripted.context = replace(service.context, chat_model=GenericFakeChatModel(messages=iter([draft])), llm_name="scripted")
-    events = list(scripted.stream("How much does tuition at OPIT cost per term?"))
+    events = stream_scripted(service, "How much does tuition at OPIT cost per term?", draft)
     final = events[-1].answer
     assert final.llm == "scripted" and "2,250" in final.answer and "laptop" not in final.answer and final.citations
-    after_reset = events[max(i for i, e in enumerate(events) if isinstance(e, Reset)) + 1:]
-    assert "".join(e.text for e in after_reset if isinstance(e, Token)).strip() == final.answer.strip()
+    assert text_after_last_reset(events).strip() == final.answer.strip()
 
 
 @pytest.mark.parametrize(
@@ -192,13 +202,10 @@ def test_a_draft_mostly_backed_by_its_sources_goes_out_without_the_rest(service:
 def test_what_the_learner_is_left_reading_is_the_final_answer(service: TutorService, question: str, draft: str) -> None:
     """A streamed draft the checks declined, or sent out without a sentence that states
     nothing, is followed by a reset and the final answer: the terminal shows no other text."""
-    scripted = copy.copy(service)
-    scripted.context = replace(service.context, chat_model=GenericFakeChatModel(messages=iter([AIMessage(draft)])), llm_name="scripted")
-    events = list(scripted.stream(question))
+    events = stream_scripted(service, question, AIMessage(draft))
     final = events[-1].answer
     assert "".join(e.text for e in events if isinstance(e, Token)).startswith(draft[:20])  # the draft streamed
-    after_reset = events[max(i for i, e in enumerate(events) if isinstance(e, Reset)) + 1:]
-    assert " ".join("".join(e.text for e in after_reset if isinstance(e, Token)).split()) == " ".join(final.answer.split())
+    assert " ".join(text_after_last_reset(events).split()) == " ".join(final.answer.split())
 
 
 @pytest.mark.parametrize(

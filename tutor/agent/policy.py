@@ -130,12 +130,17 @@ def comparison_parts(question: str) -> list[str]:
     a, b = first.split(), second.split()
     if len(a) == 1 and len(b) > 1:
         first = f"{first} {' '.join(b[1:])}"
-    elif len(b) == 1 and len(a) > 1 and all(FIGURE.fullmatch(w.lstrip(CURRENCY)) for w in (second, a[-1])):
+    elif len(b) == 1 and len(a) > 1 and _is_amount(second) and _is_amount(a[-1]):
         second = f"{' '.join(a[:-1])} {second}"
     elif match.re is CHOICES[-1] and len(b) < len(a):  # "Is the MSc taught online or on campus?"
         first, second = _aligned_sides(a, b)
     before, after = question[: match.start("a")].rstrip(), question[match.end("b"):]
     return [f"{before} {side}{after}".strip() for side in (first, second)]
+
+
+def _is_amount(word: str) -> bool:
+    """A figure, with or without a currency sign before it ("2", "€2,250")."""
+    return bool(FIGURE.fullmatch(word.lstrip(CURRENCY)))
 
 
 def _aligned_sides(a: list[str], b: list[str]) -> tuple[str, str]:
@@ -148,6 +153,6 @@ def _aligned_sides(a: list[str], b: list[str]) -> tuple[str, str]:
     lead = b[0].lower()
     starts = [n for n, w in enumerate(a) if w.lower() == lead or (lead in articles and w.lower() in articles)]
     tail = starts[-1] if starts and starts[-1] > 0 else len(a) - 1
-    if FIGURE.fullmatch(a[-1].lstrip(CURRENCY)) and FIGURE.fullmatch(lead.lstrip(CURRENCY)):
+    if _is_amount(a[-1]) and _is_amount(lead):
         a = [*a, *b[1:]]
     return " ".join(a), " ".join([*a[:tail], *b])
