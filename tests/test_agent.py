@@ -16,6 +16,7 @@ from tutor.agent.nodes import MAX_REWRITES, context_units, select_context
 from tutor.agent.prompts import answer_message, prompt
 from tutor.agent.state import TutorContext
 from tutor.chunking import Chunk
+from tutor.cli import stream_to_terminal
 from tutor.evaluation import load_golden, run_eval, select, summarise
 from tutor.language import detect
 from tutor.llm import make_chat_model
@@ -168,11 +169,16 @@ def test_quoted_passages_that_never_state_the_amount_asked_for_are_no_answer(ser
     assert tuition["route"] == "answer" and "2,250" in tuition["answer"]
 
 
+def scripted(service: TutorService, draft: AIMessage) -> TutorService:
+    """The service with a chat model that writes `draft`."""
+    copied = copy.copy(service)
+    copied.context = replace(service.context, chat_model=GenericFakeChatModel(messages=iter([draft])), llm_name="scripted")
+    return copied
+
+
 def stream_scripted(service: TutorService, question: str, draft: AIMessage) -> list:
     """The service's stream events for `question` when the chat model writes `draft`."""
-    scripted = copy.copy(service)
-    scripted.context = replace(service.context, chat_model=GenericFakeChatModel(messages=iter([draft])), llm_name="scripted")
-    return list(scripted.stream(question))
+    return list(scripted(service, draft).stream(question))
 
 
 def text_after_last_reset(events: list) -> str:
@@ -206,6 +212,16 @@ def test_what_the_learner_is_left_reading_is_the_final_answer(service: TutorServ
     final = events[-1].answer
     assert "".join(e.text for e in events if isinstance(e, Token)).startswith(draft[:20])  # the draft streamed
     assert " ".join(text_after_last_reset(events).split()) == " ".join(final.answer.split())
+
+
+def test_the_terminal_is_left_showing_the_final_answer_not_the_declined_draft(service: TutorService, capsys) -> None:
+    """`tutor ask` rewrites a draft the checks declined in place: what stays on screen (or in a
+    pipe) is the decline, once, and never the claim no passage makes."""
+    draft = "Yes, the MSc in Cybersecurity is taught on campus in Berlin [1]."
+    final = stream_to_terminal(scripted(service, AIMessage(draft)), "Is OPIT's MSc in Cybersecurity taught on campus in Berlin?", None)
+    shown = " ".join(capsys.readouterr().out.split())
+    assert final.route == "refuse" and "Berlin [1]" not in shown
+    assert shown.count(" ".join(final.answer.split())) == 1
 
 
 @pytest.mark.parametrize(

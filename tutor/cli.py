@@ -15,6 +15,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.live import Live
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -23,6 +24,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
 from tutor.config import get_settings
 
@@ -314,24 +316,24 @@ def print_answer_footer(answer, out: Console) -> None:
 
 
 def stream_to_terminal(service, question: str, learner: str | None, conversation=None):
-    """Print tokens as they come; returns the final answer. An answer nothing was streamed
-    of since the last reset (a decline, a fixed reply) is printed whole, once."""
+    """Show the answer as it is written; returns the final answer. When the checks change a
+    draft (a reset), the text is rewritten in place, so the terminal is left showing the final
+    answer only, as the page is; piped output gets the final answer once."""
     from tutor.service.events import Final, Reset, Token
 
     out = Console(highlight=False)
-    final, streamed = None, False
-    for event in service.stream(question, learner=learner, conversation=conversation):
-        if isinstance(event, Token):
-            out.print(event.text, end="", markup=False)
-            streamed = True
-        elif isinstance(event, Reset):
-            out.print("\n[dim](checking the sources again…)[/dim]")
-            streamed = False
-        elif isinstance(event, Final):
-            final = event.answer
+    shown, final = Text(), None
+    with Live(shown, console=out, auto_refresh=False, vertical_overflow="visible") as live:
+        for event in service.stream(question, learner=learner, conversation=conversation):
+            if isinstance(event, Token):
+                shown.append(event.text)
+            elif isinstance(event, Reset):
+                shown = Text()
+            elif isinstance(event, Final):
+                final = event.answer
+                shown = Text(final.answer)  # the tokens since the last reset, or a reply never streamed
+            live.update(shown, refresh=True)
     out.print()
-    if not streamed:
-        out.print(final.answer, markup=False)
     print_answer_footer(final, out)
     return final
 
