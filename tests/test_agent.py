@@ -362,7 +362,7 @@ def test_ask_json_contract(indexed_settings) -> None:
 
 
 def test_ask_prints_a_streamed_answer_once(indexed_settings) -> None:
-    """The terminal shows the answer as it streams; only an answer never streamed is printed whole."""
+    """The answer reaches the terminal once: as it streamed, or whole when it never streamed (a decline)."""
     for question in ["How long was the first career fair?", "What is the tuition at Harvard?"]:
         answer = json.loads(run_tutor(["ask", question, "--json", "--llm", "extractive"], indexed_settings).stdout)["answer"]
         shown = run_tutor(["ask", question, "--llm", "extractive"], indexed_settings)
