@@ -227,6 +227,15 @@ def test_verify_rejects_invented_figures_even_when_cited() -> None:
     assert not verdict.ok and verdict.unsupported
 
 
+def test_a_figure_must_be_stated_whole_not_found_inside_another() -> None:
+    # a near-miss count answered from digits of a year or a fee: "2" is not in "2024"
+    source = "Early in 2024, the team clarified the definition. Tuition is €2,250 per term."
+    assert not grounding.supported("The team ran 2 workshops in 2024 [1].", source)
+    assert not grounding.supported("Tuition is €250 per term [1].", source)
+    assert grounding.supported("Tuition is €2,250 per term, as clarified in 2024 [1].", source)
+    assert grounding.supported("The course runs 16 hours [1].", "A 16-hour course over two days.")
+
+
 def test_a_draft_mostly_backed_by_its_sources_keeps_only_the_backed_sentences() -> None:
     draft = ("Tuition costs as little as €2,250 per term [1]. The career fair was held online [2]. "
              "Scholarships cover up to 80% of the fee [1].")
