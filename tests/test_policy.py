@@ -307,6 +307,11 @@ def test_connective_sentences_need_no_source() -> None:
         ("How long is instructor training?", "Trainees learn evidence-based teaching [1].", False),
         ("When was Data Carpentry founded?", "In 2014, Data Carpentry was founded [1].", True),
         ("How many workshops are included?", "Silver includes 2 workshops [1].", True),
+        # the question's own year is no count: a near miss quoted from a passage about 2024
+        ("How many workshops ran in 2024?", "Early in 2024, the team clarified the definition [1].", False),
+        ("How many workshops ran in 2024?", "In 2024, 310 workshops ran [1].", True),
+        ("How many people are on the team?", "This one went as well as any of them [1].", False),  # a pronoun, no count
+        ("How many people are on the team?", "Only one person leads the team [1].", True),
         ("Who founded Software Carpentry?", "Greg Wilson founded it [1].", True),  # no particular kind asked for
     ],
 )

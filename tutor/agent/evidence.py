@@ -41,6 +41,8 @@ CONFIRMATION = re.compile(
 # in English), and how a sentence that states it looks: quoted sentences without the kind of
 # fact asked for only share the question's subject, they don't answer it.
 NUMBER_WORD = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|fifty|hundred|thousand|half|several|few)"
+# "this one", "any one", "no one" are no count
+NOT_A_PRONOUN = "".join(rf"(?<!\b{word} )" for word in ("this", "that", "which", "any", "each", "every", "no", "the"))
 TIME_UNIT = r"(?:minutes?|hours?|days?|weeks?|months?|years?|semesters?|terms?|sessions?)"
 ASKED_KINDS = (
     ("duration", re.compile(r"\bhow long\b|\b(?:duration|length) of\b", re.IGNORECASE),
@@ -49,7 +51,7 @@ ASKED_KINDS = (
      re.compile(rf"[{CURRENCY}]\s?\d|\d[\d,.]*\s?(?:euros?|dollars?|pounds?|usd|eur|gbp)\b|\bfree\b", re.IGNORECASE)),
     ("date", re.compile(r"^\W*when\b|\b(?:what|which) (?:year|date|month|day)\b", re.IGNORECASE),
      re.compile(r"\b(?:19|20)\d\d\b|\b(?:january|february|march|april|may|june|july|august|september|october|november|december)\b", re.IGNORECASE)),
-    ("number", re.compile(r"\bhow many\b|\bnumber of\b", re.IGNORECASE), re.compile(rf"\d|\b{NUMBER_WORD}\b", re.IGNORECASE)),
+    ("number", re.compile(r"\bhow many\b|\bnumber of\b", re.IGNORECASE), re.compile(rf"\d|{NOT_A_PRONOUN}\b{NUMBER_WORD}\b", re.IGNORECASE)),
 )
 
 
@@ -61,9 +63,14 @@ def asked_kind(question: str) -> re.Pattern[str] | None:
 
 def states_what_is_asked(question: str, answer: str) -> bool:
     """Does the answer state the kind of fact the question asks for (always, for questions
-    that ask for no particular kind)?"""
+    that ask for no particular kind)? The question's own figures answer nothing: "Early in
+    2024, …" gives no count for "How many workshops ran in 2024?"."""
     kind = asked_kind(question)
-    return kind is None or bool(kind.search(CITATION.sub("", answer)))
+    if kind is None:
+        return True
+    asked = set(FIGURE.findall(question))
+    body = FIGURE.sub(lambda figure: "" if figure.group() in asked else figure.group(), CITATION.sub("", answer))
+    return bool(kind.search(body))
 
 
 @dataclass(frozen=True)
