@@ -310,6 +310,8 @@ def test_connective_sentences_need_no_source() -> None:
         # the question's own year is no count: a near miss quoted from a passage about 2024
         ("How many workshops ran in 2024?", "Early in 2024, the team clarified the definition [1].", False),
         ("How many workshops ran in 2024?", "In 2024, 310 workshops ran [1].", True),
+        ("How much is tuition, €2,250?", "Tuition costs as little as €2,250 per term [1].", True),  # a figure to confirm
+        ("When was Data Carpentry founded, 2014?", "In 2014, Data Carpentry was founded [1].", True),
         ("How many people are on the team?", "This one went as well as any of them [1].", False),  # a pronoun, no count
         ("How many people are on the team?", "Only one person leads the team [1].", True),
         ("Who founded Software Carpentry?", "Greg Wilson founded it [1].", True),  # no particular kind asked for

@@ -44,13 +44,13 @@ NUMBER_WORD = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelv
 # "this one", "any one", "no one" are no count
 NOT_A_PRONOUN = "".join(rf"(?<!\b{word} )" for word in ("this", "that", "which", "any", "each", "every", "no", "the"))
 TIME_UNIT = r"(?:minutes?|hours?|days?|weeks?|months?|years?|semesters?|terms?|sessions?)"
+DATE = re.compile(r"\b(?:19|20)\d\d\b|\b(?:january|february|march|april|may|june|july|august|september|october|november|december)\b", re.IGNORECASE)
 ASKED_KINDS = (
     ("duration", re.compile(r"\bhow long\b|\b(?:duration|length) of\b", re.IGNORECASE),
      re.compile(rf"(?:\d|\b{NUMBER_WORD})[\w,.-]*[\s-]+(?:\w+[\s-]+)?{TIME_UNIT}\b|\b(?:full|half)[\s-]days?\b", re.IGNORECASE)),
     ("money", re.compile(r"\bhow much\b(?!\s+(?:more|less))|\b(?:cost|costs|price|fee|fees|tuition|salary|budget)\b", re.IGNORECASE),
      re.compile(rf"[{CURRENCY}]\s?\d|\d[\d,.]*\s?(?:euros?|dollars?|pounds?|usd|eur|gbp)\b|\bfree\b", re.IGNORECASE)),
-    ("date", re.compile(r"^\W*when\b|\b(?:what|which) (?:year|date|month|day)\b", re.IGNORECASE),
-     re.compile(r"\b(?:19|20)\d\d\b|\b(?:january|february|march|april|may|june|july|august|september|october|november|december)\b", re.IGNORECASE)),
+    ("date", re.compile(r"^\W*when\b|\b(?:what|which) (?:year|date|month|day)\b", re.IGNORECASE), DATE),
     ("number", re.compile(r"\bhow many\b|\bnumber of\b", re.IGNORECASE), re.compile(rf"\d|{NOT_A_PRONOUN}\b{NUMBER_WORD}\b", re.IGNORECASE)),
 )
 
@@ -63,13 +63,16 @@ def asked_kind(question: str) -> re.Pattern[str] | None:
 
 def states_what_is_asked(question: str, answer: str) -> bool:
     """Does the answer state the kind of fact the question asks for (always, for questions
-    that ask for no particular kind)? The question's own figures answer nothing: "Early in
-    2024, …" gives no count for "How many workshops ran in 2024?"."""
+    that ask for no particular kind)? Unless a date is asked for, the question's own years are
+    its time frame, not its answer: "Early in 2024, …" gives no count for "How many workshops
+    ran in 2024?". (Its other figures may be the answer it wants confirmed: "€2,250?")"""
     kind = asked_kind(question)
     if kind is None:
         return True
-    asked = set(FIGURE.findall(question))
-    body = FIGURE.sub(lambda figure: "" if figure.group() in asked else figure.group(), CITATION.sub("", answer))
+    body = CITATION.sub("", answer)
+    if kind is not DATE:
+        for year in {found.group() for found in YEAR.finditer(question)}:
+            body = re.sub(rf"\b{year}\b", "", body)
     return bool(kind.search(body))
 
 
