@@ -314,6 +314,7 @@ def test_connective_sentences_need_no_source() -> None:
         ("When was Data Carpentry founded, 2014?", "In 2014, Data Carpentry was founded [1].", True),
         ("How many people are on the team?", "This one went as well as any of them [1].", False),  # a pronoun, no count
         ("How many people are on the team?", "Only one person leads the team [1].", True),
+        ("How many people are on the team?", "The three founders lead the team [1].", True),
         ("Who founded Software Carpentry?", "Greg Wilson founded it [1].", True),  # no particular kind asked for
     ],
 )

@@ -41,7 +41,7 @@ CONFIRMATION = re.compile(
 # in English), and how a sentence that states it looks: quoted sentences without the kind of
 # fact asked for only share the question's subject, they don't answer it.
 NUMBER_WORD = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|fifty|hundred|thousand|half|several|few)"
-# "this one", "any one", "no one" are no count
+# "one" after these is a pronoun ("this one went well", "no one"), not a count ("the two courses" is)
 NOT_A_PRONOUN = "".join(rf"(?<!\b{word} )" for word in ("this", "that", "which", "any", "each", "every", "no", "the"))
 TIME_UNIT = r"(?:minutes?|hours?|days?|weeks?|months?|years?|semesters?|terms?|sessions?)"
 DATE = re.compile(r"\b(?:19|20)\d\d\b|\b(?:january|february|march|april|may|june|july|august|september|october|november|december)\b", re.IGNORECASE)
@@ -51,7 +51,7 @@ ASKED_KINDS = (
     ("money", re.compile(r"\bhow much\b(?!\s+(?:more|less))|\b(?:cost|costs|price|fee|fees|tuition|salary|budget)\b", re.IGNORECASE),
      re.compile(rf"[{CURRENCY}]\s?\d|\d[\d,.]*\s?(?:euros?|dollars?|pounds?|usd|eur|gbp)\b|\bfree\b", re.IGNORECASE)),
     ("date", re.compile(r"^\W*when\b|\b(?:what|which) (?:year|date|month|day)\b", re.IGNORECASE), DATE),
-    ("number", re.compile(r"\bhow many\b|\bnumber of\b", re.IGNORECASE), re.compile(rf"\d|{NOT_A_PRONOUN}\b{NUMBER_WORD}\b", re.IGNORECASE)),
+    ("number", re.compile(r"\bhow many\b|\bnumber of\b", re.IGNORECASE), re.compile(rf"\d|{NOT_A_PRONOUN}\bone\b|\b(?!one\b){NUMBER_WORD}\b", re.IGNORECASE)),
 )
 
 
