@@ -182,8 +182,8 @@ def test_typos_are_not_foreign_words_but_unknown_names_are() -> None:
     assert foreign == ["recipe", "carbonara"] and names == []
 
 
-def test_rewrite_fixes_typos_and_expands_abbreviations() -> None:
-    assert evidence.rewrite_query("ML enginer", VOCABULARY) == "machine learning engineer"
+def test_the_rewrite_expands_common_abbreviations() -> None:
+    assert evidence.expand_abbreviations("ML enginer") == "machine learning enginer"
 
 
 @pytest.mark.parametrize(
@@ -354,7 +354,7 @@ def test_the_contents_own_acronyms_are_read_from_its_text_and_expanded() -> None
     texts = ["Study at the Technical University of Munich (TUM) or join the Code of Conduct Committee (CoCc)."]
     acronyms = evidence.acronyms_in(texts)
     assert acronyms == {"tum": "Technical University of Munich TUM", "cocc": "Code of Conduct Committee CoCc"}
-    assert evidence.rewrite_query("is tum online", VOCABULARY, acronyms) == "is Technical University of Munich TUM online"
+    assert evidence.expand_abbreviations("is tum online", acronyms) == "is Technical University of Munich TUM online"
     assert evidence.unknown_words("Is TUM at the career fair?", VOCABULARY, frozenset(acronyms)) == ([], [])
     assert evidence.acronyms_in(["We met (TODAY) at noon."]) == {}
 

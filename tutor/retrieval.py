@@ -31,6 +31,7 @@ from tutor.index import (
     load_chunks,
     read_manifest,
 )
+from tutor.spelling import corrected
 
 CANDIDATES = 30  # per retriever, before fusion
 NEAR_DUPLICATE_COSINE = 0.95
@@ -240,11 +241,12 @@ class HybridRetriever:
         return True
 
     def search(self, query: str, k: int = 5, kind: str | None = None, doc_id: str | None = None) -> list[SearchHit]:
-        """The k best chunks for `query`, best first."""
+        """The k best chunks for `query`, best first; typos are searched as the content's words."""
         query = " ".join(query.split())
         if not query or k <= 0:
             return []
         index = self.generation()
+        query = corrected(query, index.vocabulary)
         vector = get_embeddings().encode_query(query)
         fused = reciprocal_rank_fusion(
             [index.dense(vector, CANDIDATES, kind, doc_id), index.keyword(query, CANDIDATES, kind, doc_id)],

@@ -11,7 +11,17 @@ import re
 from dataclasses import dataclass
 from difflib import get_close_matches
 
-from tutor.text import CITATION, CURRENCY, FIGURE, STOPWORDS, WORD, split_sentences, stem, stems
+from tutor.spelling import TYPO_SIMILARITY
+from tutor.text import (
+    CITATION,
+    CURRENCY,
+    FIGURE,
+    STOPWORDS,
+    WORD,
+    split_sentences,
+    stem,
+    stems,
+)
 
 # Abbreviations of any English-speaking study context; the corpus's own ("TUM" for "Technical
 # University of Munich (TUM)") are read from its text at index time (`acronyms_in`).
@@ -25,7 +35,6 @@ ABBREVIATIONS = {
     "masters": "master's",
 }
 ACRONYM_DEFINITION = re.compile(r"((?:[A-Z][\w'’-]*\s+(?:(?:of|for|and|the|in|de|di)\s+)*){1,7})\(([A-Z][A-Za-z]{1,7})\)")
-TYPO_SIMILARITY = 0.8  # difflib ratio above which an unknown word is a misspelling of a known one
 YEAR = re.compile(r"(19|20)\d\d")
 # A premise stated before the question: "Since the MSc is taught online, can I study from home?"
 GIVEN = re.compile(r"^\W*(?:since|as|given that|because)\b[^,?]*,\s*", re.IGNORECASE)
@@ -232,18 +241,8 @@ def claimed_premise(question: str, found: Evidence, top_text: str) -> tuple[str,
     return claimed if is_strong(Evidence(found.similarity, rest_found, (), ())) else ()
 
 
-def rewrite_query(question: str, vocabulary: set[str], acronyms: dict[str, str] | None = None) -> str:
-    """Second try: expand abbreviations (the corpus's own and common ones) and correct words
-    the corpus does not know (typos)."""
+def expand_abbreviations(question: str, acronyms: dict[str, str] | None = None) -> str:
+    """Second try: spell out abbreviations, the corpus's own and common ones ("tum" ->
+    "Technical University of Munich TUM"); typos are the search's own business (`tutor.spelling`)."""
     expansions = {**ABBREVIATIONS, **(acronyms or {})}
-    words = []
-    for raw in WORD.findall(question):
-        word = raw.lower()
-        if word in expansions:
-            words.append(expansions[word])
-        elif len(word) >= 4 and word not in vocabulary and word not in STOPWORDS:
-            match = get_close_matches(word, vocabulary, n=1, cutoff=TYPO_SIMILARITY)
-            words.append(match[0] if match else raw)
-        else:
-            words.append(raw)
-    return " ".join(words)
+    return " ".join(expansions.get(raw.lower(), raw) for raw in WORD.findall(question))

@@ -7,7 +7,9 @@
                                                                        (a yes/no question's unstated claim: -> generate; verify: a "no" with the fact, or refuse)
 translate: a question in another language goes on in English (with an LLM; routed again).
 localise: the verified English answer in the learner's language, [n] and figures kept.
-condense: a follow-up is searched with its conversation when that brings the search closer;
+condense: a follow-up is searched with its conversation when that brings the search closer,
+misspelt words as the content's; rewrite: abbreviations spelt out, any word the content lacks
+read as a typo;
 retrieve: a comparison is searched side by side; grade: a name or year the passages never
 mention is a near miss, unless a yes/no question claims it (then the answer must deny it and
 give the passages' fact); verify: names, years, figures and a "yes" must be in the cited passage,

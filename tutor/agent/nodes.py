@@ -10,6 +10,7 @@ from itertools import zip_longest
 from langchain_core.messages import HumanMessage, SystemMessage
 from langgraph.runtime import Runtime
 
+from tutor import spelling
 from tutor.agent import evidence, grounding, policy, translation
 from tutor.agent.prompts import answer_message, numbered_sources, prompt, system_prompt
 from tutor.agent.safety import is_self_harm
@@ -67,16 +68,23 @@ def standalone_question(state: TutorState) -> str:
 def condense(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
     """Make follow-ups searchable on their own. "Who can take part?" after a question on the
     hackathon names no subject; searching with and without the conversation and keeping the
-    closer match resolves it without a model call."""
+    closer match resolves it without a model call. The query has its typos fixed, so the
+    grade and the prompt's choice of sentences read "membership" where the student wrote
+    "membrship"; the standalone question keeps the student's words."""
     question, previous = state["question"].strip(), state.get("previous_questions", [])
-    if not previous:
-        return {"standalone": question, "query": question}
-    contextual = policy.with_context(question, previous)
     retriever = runtime.context.retriever
+    if not previous:
+        return {"standalone": question, "query": searched(question, retriever)}
+    contextual = policy.with_context(question, previous)
     alone, joined = (max((h.similarity for h in retriever.search(q, k=PROMPT_SOURCES)), default=0.0) for q in (question, contextual))
     if policy.prefers_context(question, alone, joined):
-        return {"standalone": contextual, "query": contextual, "earlier": policy.earlier_context(previous)}
-    return {"standalone": question, "query": question}
+        return {"standalone": contextual, "query": searched(contextual, retriever), "earlier": policy.earlier_context(previous)}
+    return {"standalone": question, "query": searched(question, retriever)}
+
+
+def searched(question: str, retriever: HybridRetriever) -> str:
+    """The question as the search reads it: misspelt words as the content's (`tutor.spelling`)."""
+    return spelling.corrected(question, retriever.generation().vocabulary)
 
 
 def retrieve(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
@@ -133,10 +141,12 @@ def after_grade(state: TutorState) -> str:
 
 
 def rewrite(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
-    """Fix typos and expand abbreviations against the corpus vocabulary, then search again."""
+    """The first search found too little: spell out abbreviations (the corpus's own and common
+    ones) and read every word the corpus lacks as a possible typo of one it has, English or not
+    ("manger" -> "manager"), then search again."""
     generation = runtime.context.retriever.generation()
-    query = evidence.rewrite_query(state["query"], generation.vocabulary, generation.acronyms)
-    return {"query": query, "rewrites": state["rewrites"] + 1}
+    expanded = evidence.expand_abbreviations(state["query"], generation.acronyms)
+    return {"query": spelling.corrected(expanded, generation.vocabulary, trust_english=False), "rewrites": state["rewrites"] + 1}
 
 
 def decline(state: TutorState) -> TutorState:
