@@ -43,8 +43,8 @@ def is_known(word: str, vocabulary: set[str]) -> bool:
 
 def correction(word: str, vocabulary: set[str], trust_english: bool = True) -> str | None:
     """The content's word that `word` misspells, or None when it is no typo, no content word is
-    close, or an English word one letter away reads it at least as closely ("feees" is more
-    likely "fees" than the content's "feels", so it is left for the dense search to read).
+    close, or an English word one letter away reads it more closely ("feees" is more likely
+    "fees" than the content's "feels", so it is left for the dense search to read).
     Without `trust_english`, any word the content lacks may be a typo ("manger" -> "manager"):
     the agent's second search, once the first found too little."""
     lower = word.lower()
