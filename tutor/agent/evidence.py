@@ -243,6 +243,6 @@ def claimed_premise(question: str, found: Evidence, top_text: str) -> tuple[str,
 
 def expand_abbreviations(question: str, acronyms: dict[str, str] | None = None) -> str:
     """Second try: spell out abbreviations, the corpus's own and common ones ("tum" ->
-    "Technical University of Munich TUM"); typos are the search's own business (`tutor.spelling`)."""
+    "Technical University of Munich TUM"); typos are `tutor.spelling`'s to fix."""
     expansions = {**ABBREVIATIONS, **(acronyms or {})}
     return " ".join(expansions.get(raw.lower(), raw) for raw in WORD.findall(question))
