@@ -144,7 +144,7 @@ def test_a_request_for_harm_and_self_harm_are_declined_calmly(service: TutorServ
 
 def test_typos_are_fixed_before_the_search_and_the_rewrite_loop_is_capped(service: TutorService) -> None:
     typo = run_graph(service, "wat is the carrer path for a machin lerning enginer?")
-    assert typo["query"] == "wat is the carrer path for a machine learning engineer?"  # "carrer" is in the English word list
+    assert typo["query"] == "wat is the career path for a machine learning engineer?"  # the content's "career", not English "carrier"
     assert typo["route"] == "answer" and typo["rewrites"] == 0 and typo["standalone"].startswith("wat is the carrer")
     foreign = run_graph(service, "Who will win the next football World Cup?")
     assert foreign["route"] == "refuse" and foreign["rewrites"] == MAX_REWRITES

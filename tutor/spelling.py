@@ -42,9 +42,11 @@ def is_known(word: str, vocabulary: set[str]) -> bool:
 
 
 def correction(word: str, vocabulary: set[str], trust_english: bool = True) -> str | None:
-    """The content's word that `word` misspells, or None when it is no typo, no content word is
-    close, or an English word one letter away reads it more closely ("feees" is more likely
-    "fees" than the content's "feels", so it is left for the dense search to read).
+    """The content's word that `word` misspells, or None when it is no typo or no content word is
+    close. Of the English words one letter away, a content word is the likeliest reading
+    ("carrer" is the content's "career" although difflib rates "carrier" closer); when none is
+    the content's and one reads the word more closely than the content's nearest, the word is
+    left for the dense search to read ("cours" is more likely "course" than the content's "colours").
     Without `trust_english`, any word the content lacks may be a typo ("manger" -> "manager"):
     the agent's second search, once the first found too little."""
     lower = word.lower()
@@ -55,8 +57,13 @@ def correction(word: str, vocabulary: set[str], trust_english: bool = True) -> s
     match = get_close_matches(lower, vocabulary, n=1, cutoff=TYPO_SIMILARITY)
     if not match:
         return None
-    english_readings = [w for w in english().candidates(lower) or () if w not in vocabulary] if trust_english else []
-    if any(ratio(lower, w) > ratio(lower, match[0]) for w in english_readings):
+    if not trust_english:
+        return match[0]
+    readings = english().candidates(lower) or set()
+    own_readings = sorted(w for w in readings if w in vocabulary and ratio(lower, w) >= TYPO_SIMILARITY)
+    if own_readings:
+        return max(own_readings, key=lambda w: ratio(lower, w))
+    if any(ratio(lower, w) > ratio(lower, match[0]) for w in readings):
         return None
     return match[0]
 
