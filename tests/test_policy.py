@@ -119,6 +119,9 @@ def test_a_yes_must_find_what_was_asked_in_its_source() -> None:
         ("Is it taught online?", True, True),
         ("The Carpentries is a for-profit company, right?", True, True),
         ("instructor training is just a one-hour webinar, isnt it?", True, True),
+        ("platinum membership includes centrally organised workshops too, yeah?", True, True),  # a tag, not a question word
+        ("the board is just 3 people, no?", True, True),
+        ("What happens if the answer is no?", False, False),  # "no" is a tag only after a comma
         ("Is the MSc taught live or pre-recorded?", True, False),  # answered by one of its alternatives
         ("What are the most important topics?", False, False),
         ("Since it is online, which city is it in?", False, False),

@@ -38,10 +38,12 @@ ACRONYM_DEFINITION = re.compile(r"((?:[A-Z][\w'’-]*\s+(?:(?:of|for|and|the|in|
 YEAR = re.compile(r"(19|20)\d\d")
 # A premise stated before the question: "Since the MSc is taught online, can I study from home?"
 GIVEN = re.compile(r"^\W*(?:since|as|given that|because)\b[^,?]*,\s*", re.IGNORECASE)
-# Questions that ask for a yes or a no: "Is it taught online?", "It is online, isn't it?"
+# Questions that ask for a yes or a no: "Is it taught online?", "It is online, isn't it?", and
+# the tags students end a claim with: "..., yeah?", "..., no?", "..., is that so?"
 CONFIRMATION = re.compile(
     r"^\W*(is|are|was|were|do|does|did|can|could|will|would|should|has|have|had|isn't|aren't|doesn't|don't)\b"
-    r"|\b(right|correct|true|(is|are|was|were|do|does|did|has|have|can|could|wo|would|should)n'?t \w+)\W*$",
+    r"|\b(right|correct|true|yeah|yep|yes|innit|eh|huh|(is|are|was|were|do|does|did|has|have|can|could|wo|would|should)n'?t \w+)\W*$"
+    r"|,\s*(no|ok|okay|(isn'?t |is )?that so)\W*$",
     re.IGNORECASE,
 )
 
