@@ -121,7 +121,8 @@ def test_a_yes_must_find_what_was_asked_in_its_source() -> None:
         ("instructor training is just a one-hour webinar, isnt it?", True, True),
         ("platinum membership includes centrally organised workshops too, yeah?", True, True),  # a tag, not a question word
         ("the board is just 3 people, no?", True, True),
-        ("What happens if the answer is no?", False, False),  # "no" is a tag only after a comma
+        ("What happens if the answer is no?", False, False),  # "no" and "yes" are tags only after a comma
+        ("What do I do if the host says yes?", False, False),
         ("Is the MSc taught live or pre-recorded?", True, False),  # answered by one of its alternatives
         ("What are the most important topics?", False, False),
         ("Since it is online, which city is it in?", False, False),

@@ -42,8 +42,8 @@ GIVEN = re.compile(r"^\W*(?:since|as|given that|because)\b[^,?]*,\s*", re.IGNORE
 # the tags students end a claim with: "..., yeah?", "..., no?", "..., is that so?"
 CONFIRMATION = re.compile(
     r"^\W*(is|are|was|were|do|does|did|can|could|will|would|should|has|have|had|isn't|aren't|doesn't|don't)\b"
-    r"|\b(right|correct|true|yeah|yep|yes|innit|eh|huh|(is|are|was|were|do|does|did|has|have|can|could|wo|would|should)n'?t \w+)\W*$"
-    r"|,\s*(no|ok|okay|(isn'?t |is )?that so)\W*$",
+    r"|\b(right|correct|true|yeah|yep|innit|(is|are|was|were|do|does|did|has|have|can|could|wo|would|should)n'?t \w+)\W*$"
+    r"|,\s*(yes|no|ok|okay|(isn'?t |is )?that so)\W*$",  # "What if they say yes?" asks no yes or no
     re.IGNORECASE,
 )
 
