@@ -16,7 +16,7 @@ VOCABULARY = {"membership", "silver", "checkout", "instructor", "training", "re-
         ("waht do you get with silver membrship", "waht do you get with silver membership"),
         ("how long to finsh the instructr chekout", "how long to finsh the instructor checkout"),
         ("can i re-regster for machine lerning training?", "can i re-register for machine learning training?"),
-        ("what does an enginer do", "what does an engineer do"),  # English "enginery" reads it no more closely
+        ("what does an enginer do", "what does an engineer do"),  # the content's "engineer", though English "enginery" reads it as closely
         ("wat is the carrer path?", "wat is the career path?"),  # the content's "career", not the closer English "carrier"
         ("What maths do I need?", "What math do I need?"),  # the content's "math", not English "mathis"
     ],

@@ -60,6 +60,7 @@ def correction(word: str, vocabulary: set[str], trust_english: bool = True) -> s
     if not trust_english:
         return match[0]
     readings = english().candidates(lower) or set()
+    # sorted: of equally close readings, the same one on every run (a set has no order)
     own_readings = sorted(w for w in readings if w in vocabulary and ratio(lower, w) >= TYPO_SIMILARITY)
     if own_readings:
         return max(own_readings, key=lambda w: ratio(lower, w))
