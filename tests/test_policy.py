@@ -261,6 +261,18 @@ def test_an_unfounded_yes_is_left_out_of_the_answer() -> None:
     assert not loaded.ok and not loaded.cited  # the premise stated first is the question's too
 
 
+@pytest.mark.parametrize("tag", ["right?", "isn't it?", "yeah?", "no?", "correct?", "true?"])
+def test_a_yes_to_a_tag_question_needs_only_the_claim_in_its_passage(tag: str) -> None:
+    """ "…, right?" asks for a yes or a no; the passage need not say "right" for its "yes"."""
+    sources = ["We have a rich history that dates back to 1998 when Software Carpentry was founded."]
+    verdict = grounding.verify_answer("Yes, Software Carpentry was founded in 1998 [1].", sources,
+                                      f"Software Carpentry was founded in 1998, {tag}")
+    assert verdict.ok and verdict.answer.startswith("Yes")
+    wrong = grounding.verify_answer("Yes, Software Carpentry was founded online [1].", sources,
+                                    f"Software Carpentry was founded online, {tag}")
+    assert not wrong.answer.startswith("Yes")
+
+
 @pytest.mark.parametrize(
     "empty",
     [

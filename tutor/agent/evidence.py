@@ -214,6 +214,12 @@ def asks_to_confirm(question: str) -> bool:
     return bool(CONFIRMATION.search(GIVEN.sub("", question.strip())))
 
 
+def without_tag(question: str) -> str:
+    """The claim without the words that ask for a yes or a no: "It is online, right?" -> "It is
+    online", so "right" is not taken for something the passages must say."""
+    return CONFIRMATION.sub("", question.strip())
+
+
 def asks_yes_or_no(question: str) -> bool:
     """A question answered by a yes or a no, not by picking one of its alternatives ("Is it
     taught live or pre-recorded?")."""

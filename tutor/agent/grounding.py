@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from tutor.agent.evidence import asks_to_confirm, missing_specifics
+from tutor.agent.evidence import asks_to_confirm, missing_specifics, without_tag
 from tutor.text import CITATION, FIGURE, split_sentences, stems
 
 # "not", "never", "nor", "rather than", "instead of", "isn't"; "no" but not the answer's "No, ..."
@@ -85,7 +85,7 @@ def unfounded_yes(answer: str, question: str, cited_sources: list[str]) -> bool:
     TUM master's taught online?" -> "Yes" is a contradiction when the passage says on campus."""
     if not asks_to_confirm(question) or not re.match(r"\W*yes\b", answer, re.IGNORECASE):
         return False
-    return bool(stems(question) - stems(" ".join(cited_sources)))
+    return bool(stems(without_tag(question)) - stems(" ".join(cited_sources)))
 
 
 @dataclass(frozen=True)
