@@ -289,10 +289,14 @@ def test_a_sentence_that_states_nothing_is_left_out_and_backs_nothing(empty: str
     assert not alone.ok and not alone.cited and not alone.answer
 
 
-def test_a_lead_in_about_the_sources_is_left_out_and_the_fact_checked() -> None:
+def test_a_lead_in_or_a_tail_about_the_sources_is_left_out_and_the_fact_checked() -> None:
     verdict = grounding.verify_answer("The sources state that the career fair was held online on November 19 and 20 [2].", SOURCES)
     assert verdict.ok and verdict.answer == "The career fair was held online on November 19 and 20 [2]."
     assert not grounding.verify_answer("According to the sources, tuition is €9,999 [1].", SOURCES).ok
+    for tail in [", as stated in [2]", ", as mentioned in the sources [2]", " according to [2]"]:
+        verdict = grounding.verify_answer(f"The career fair was held online on November 19 and 20{tail}.", SOURCES)
+        assert verdict.ok and verdict.answer == "The career fair was held online on November 19 and 20 [2]."
+    assert not grounding.verify_answer("Tuition is €9,999, as stated in [1].", SOURCES).ok
 
 
 def test_verify_reports_a_whole_sentence_despite_abbreviations_and_initials() -> None:

@@ -27,6 +27,12 @@ SOURCE_LEAD = re.compile(
     r"|(?:the )?(?:sources?|passages?) (?:also |further )?(?:states?|says?|mentions?|shows?|indicates?)(?: that)?\s+)",
     re.IGNORECASE,
 )
+# "…founded in 1998, as stated in [1].": the tail goes, the citation stays.
+SOURCE_TAIL = re.compile(
+    r",?\s+(?:as (?:stated|mentioned|noted|described|shown|explained|indicated|confirmed|listed|outlined)|according to)"
+    r"\s+(?:(?:in|by)\s+)?(?:the\s+)?(?:(?:sources?|passages?)\s*)?(?=\[\d{1,2}\])",
+    re.IGNORECASE,
+)
 
 
 def supported(sentence: str, source: str, min_share: float = 0.3) -> bool:
@@ -118,7 +124,7 @@ def verify_answer(answer: str, sources: list[str], question: str = "", premise: 
     invalid: set[int] = set()
     unsupported: list[str] = []
     fixed: list[str] = []
-    for stated in map(without_source_lead, split_sentences(answer)):
+    for stated in map(without_source_phrases, split_sentences(answer)):
         if states_nothing(stated, question):  # no claim to hold against the draft, nothing for the learner
             continue
         sentence = without_denied(stated, premise)
@@ -146,10 +152,10 @@ def verify_answer(answer: str, sources: list[str], question: str = "", premise: 
     return Verdict(text, cited_in(text), tuple(sorted(invalid)), tuple(unsupported), len(fixed) + len(unsupported))
 
 
-def without_source_lead(sentence: str) -> str:
-    """The sentence without a lead-in about the sources: "The sources state that it is online
-    [1]." -> "It is online [1]."."""
-    rest = SOURCE_LEAD.sub("", sentence, count=1)
+def without_source_phrases(sentence: str) -> str:
+    """The sentence without a lead-in or a tail about the sources: "The sources state that it
+    is online [1]." and "It is online, as stated in [1]." -> "It is online [1]."."""
+    rest = SOURCE_TAIL.sub(" ", SOURCE_LEAD.sub("", sentence, count=1))
     return rest[:1].upper() + rest[1:] if rest != sentence else sentence
 
 
