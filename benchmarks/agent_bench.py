@@ -12,7 +12,7 @@ from benchmarks.baseline import build_baseline, naive_answer
 from benchmarks.common import print_table, ratio
 from benchmarks.corpora import NAMES, open_corpus
 from tutor.agent.grounding import declines
-from tutor.evaluation import by_kind, evenly_by_kind, holds_phrases, run_eval
+from tutor.evaluation import answered_right, by_kind, evenly_by_kind, holds_phrases, run_eval
 from tutor.index import build_index
 from tutor.service import TutorService
 from tutor.text import CITATION
@@ -30,7 +30,7 @@ def naive_run(store, model, questions, perf: llama_perf.Meter | None) -> list[di
         rows.append({
             "route": "refuse" if refused else "answer",
             "answer": out["answer"],
-            "right": refused if item.refuse else (not refused and holds_phrases(item, out["answer"])),
+            "right": refused if item.refuse else (not refused and answered_right(item, out["answer"])),
             "prompt_holds": None if item.refuse else holds_phrases(item, "\n".join(d.page_content for d in out["docs"])),
             "citations_valid": bool(markers) and markers <= set(range(1, len(out["docs"]) + 1)),
             "hit_rank": None,

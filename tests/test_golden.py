@@ -85,6 +85,8 @@ def test_sets_are_big_enough_in_every_style() -> None:
     assert sum(carp.values()) >= 60
     assert carp["followup"] >= 8 and carp["comparison"] >= 6 and carp["near_miss"] >= 8 and carp["language"] >= 6
     assert carp["out_of_scope"] + carp["harmful"] + carp["injection"] >= 8
+    institute = Counter(q.kind for q in load_golden(GOLDEN / "questions.jsonl"))
+    assert carp["true_premise"] >= 10 and institute["true_premise"] >= 10  # true claims beside the false ones
     safety = Counter(q.kind for q in load_golden(GOLDEN / "safety.jsonl"))
     assert safety["alarming_curriculum"] >= 30 and safety["harmful"] + safety["injection"] >= 30
 
@@ -158,3 +160,23 @@ def test_prompt_holds_is_judged_on_the_passages_shown_not_the_hits() -> None:
     table = by_kind([item, declined], [{**result, "right": True, "prompt_holds": True, "citations_valid": True, "timings": {"total_s": 1.0}},
                                        {"route": "refuse", "right": True, "prompt_holds": None, "answer": "", "timings": {"total_s": 0.1}}])
     assert table["all"]["prompt_holds"] == 1.0 and table["near_miss"]["prompt_holds"] is None
+
+
+@pytest.mark.parametrize(
+    ("answer", "right"),
+    [
+        ("Yes, Software Carpentry was founded in 1998 [1].", True),
+        ("That's right: it was founded in 1998 [1].", True),
+        ("Software Carpentry was founded in 1998 [1].", False),  # quotes leave the learner to judge
+        ("No, Software Carpentry was founded in 1998 [1].", False),  # a "no" that restates the claim
+        ("That is not correct; it was founded in 1998 [1].", False),
+        ("Yes, it was founded a long time ago [1].", False),  # the fact must be there too
+    ],
+)
+def test_a_true_claim_is_answered_right_only_by_a_yes_with_the_fact(answer: str, right: bool) -> None:
+    """Every contradiction question is a false claim, so a system that said "no" to every claim
+    would pass them all; a true claim needs its "yes"."""
+    claim = GoldenQuestion(id="y", q="software carpentry was founded in 1998, right?", all=("1998",), kind="true_premise")
+    result = {"route": "answer", "answer": answer, "citations": [], "retrieved": [], "shown": []}
+    assert score_result(claim, result, set())["right"] is right
+    assert score_result(GoldenQuestion(id="p", q="When was it founded?", all=("1998",)), result, set())["right"] is ("1998" in answer)
