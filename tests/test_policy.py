@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tutor.agent import evidence, grounding, policy
+from tutor.text import stems
 
 VOCABULARY = {"machine", "learning", "engineer", "tuition", "costs", "term", "opit", "career", "fair", "skills", "the"}
 
@@ -149,6 +150,18 @@ def test_a_yes_no_questions_only_gap_may_be_its_own_claim() -> None:
     assert evidence.claimed_premise(elsewhere, found, passages) == ()
 
 
+def test_a_hyphenated_word_is_read_by_its_parts() -> None:
+    """"ML-specific" is the text's "machine learning-specific", not an unknown name to deny, and
+    "Code-of-Conduct" names what "the Code of Conduct Committee" does; a real name still counts."""
+    passages = "Look for degrees that include machine learning-specific components, such as feature engineering and model evaluation."
+    vocabulary = set(passages.lower().replace(",", " ").replace(".", " ").split()) | {"good", "learning", "specific", "shouldn't"}
+    question = "A good machine learning degree should include ML-specific components like feature engineering, shouldn't it?"
+    found = evidence.assess_evidence(question, question, 0.6, passages, vocabulary)
+    assert not found.unknown and not found.missing and evidence.claimed_premise(question, found, passages) == ()
+    assert evidence.missing_specifics("Who chairs the Code-of-Conduct Committee?", "The Code of Conduct Committee is chaired by Sarah.") == []
+    assert evidence.missing_specifics("Is the Oxford-based MSc online?", passages) == ["Oxford"]
+
+
 def test_a_claim_the_passages_never_make_may_be_named_only_to_deny_it() -> None:
     source = "MSc in Cybersecurity\nThe MSc in Cybersecurity is taught fully online and on demand."
     question = "Is the MSc in Cybersecurity taught on campus in Rome?"
@@ -271,6 +284,15 @@ def test_a_yes_to_a_tag_question_needs_only_the_claim_in_its_passage(tag: str) -
     wrong = grounding.verify_answer("Yes, Software Carpentry was founded online [1].", sources,
                                     f"Software Carpentry was founded online, {tag}")
     assert not wrong.answer.startswith("Yes")
+
+
+def test_a_possessive_matches_its_noun_whatever_the_apostrophe() -> None:
+    """The student types "OPIT's", the page says "OPIT’s": the same word, so the "yes" stands."""
+    sources = ["OPIT’s first career fair drew companies such as Planet Farms and Accenture."]
+    verdict = grounding.verify_answer("Yes, Planet Farms was one of the companies at OPIT's first career fair [1].", sources,
+                                      "Was Planet Farms one of the companies at OPIT's first career fair?")
+    assert verdict.ok and verdict.answer.startswith("Yes")
+    assert stems("What's OPIT's fee?") == stems("OPIT’s fee") == {"opit", "fee"}
 
 
 @pytest.mark.parametrize(

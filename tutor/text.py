@@ -37,8 +37,10 @@ SOURCE_CREDIT = re.compile(r"[ \t]*[(\[][ \t]*(?i:sources?)[ \t]*:[^)\]\n]*[)\]]
 
 
 def content_words(text: str) -> list[str]:
-    """Lower-case words that carry meaning (no stop words, no one-letter words)."""
-    words = (m.lower().strip("'’-.,") for m in WORD.findall(text))
+    """Lower-case words that carry meaning (no stop words, no one-letter words), possessives
+    read as their noun: "OPIT's" and a passage's "OPIT’s" are both "opit", and "what's" is
+    the stop word "what"."""
+    words = (m.lower().replace("’", "'").strip("'-.,").removesuffix("'s") for m in WORD.findall(text))
     return [w for w in words if len(w) > 1 and w not in STOPWORDS]
 
 

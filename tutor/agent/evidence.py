@@ -128,11 +128,15 @@ def unknown_words(question: str, vocabulary: set[str], known: frozenset[str] = f
     (no close match); capitalised ones after the first word look like names."""
     foreign, names = [], []
     stemmed = {stem(v) for v in vocabulary}
+
+    def seen(word: str) -> bool:
+        if len(word) < 3 or word in STOPWORDS or word[0].isdigit() or word in ABBREVIATIONS or word in known:
+            return True
+        return word in vocabulary or stem(word) in stemmed or bool(get_close_matches(word, vocabulary, n=1, cutoff=TYPO_SIMILARITY))
+
     for i, raw in enumerate(WORD.findall(question)):
         word = raw.lower().strip("'’-")
-        if len(word) < 3 or word in STOPWORDS or word[0].isdigit() or word in ABBREVIATIONS or word in known:
-            continue
-        if word in vocabulary or stem(word) in stemmed or get_close_matches(word, vocabulary, n=1, cutoff=TYPO_SIMILARITY):
+        if seen(word) or ("-" in word and all(seen(part) for part in word.split("-") if part)):  # "ML-specific"
             continue
         foreign.append(word)
         if raw[0].isupper() and i > 0:
@@ -162,8 +166,11 @@ def specifics(text: str) -> list[str]:
     for sentence in split_sentences(CITATION.sub("", text)):
         for i, raw in enumerate(WORD.findall(sentence)):
             word = raw.strip("'’-.,")
-            if YEAR.fullmatch(word) or (i > 0 and word[:1].isupper() and word.lower() not in ABBREVIATIONS and word.lower() not in STOPWORDS):
-                found.append(word.removesuffix("'s").removesuffix("’s"))
+            if YEAR.fullmatch(word):
+                found.append(word)
+            elif i > 0:  # a hyphenated name by its parts: "ML-specific" names nothing, "Code-of-Conduct" two words
+                found += [part.removesuffix("'s").removesuffix("’s") for part in word.split("-")
+                          if part[:1].isupper() and part.lower() not in ABBREVIATIONS and part.lower() not in STOPWORDS]
     return found
 
 
@@ -176,6 +183,7 @@ def missing_specifics(text: str, passages: str) -> list[str]:
 def absent(names: list[str], passages: str) -> list[str]:
     """The `names` that `passages` never mention, a close misspelling counting as a mention."""
     words = {w.lower().strip("'’-.,").removesuffix("'s").removesuffix("’s") for w in WORD.findall(passages)}  # "TUM's" names TUM
+    words |= {part for w in words if "-" in w for part in w.split("-")}  # "Code-of-Conduct" names Conduct
     return [
         name for name in names
         if name.lower() not in words and not get_close_matches(name.lower(), words, n=1, cutoff=TYPO_SIMILARITY)
