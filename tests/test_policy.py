@@ -295,6 +295,14 @@ def test_a_possessive_matches_its_noun_whatever_the_apostrophe() -> None:
     assert stems("What's OPIT's fee?") == stems("OPIT’s fee") == {"opit", "fee"}
 
 
+def test_a_yes_may_find_an_abbreviation_spelt_out() -> None:
+    sources = ["Software engineering: understanding of version control systems (e.g., Git) is essential for machine learning engineers."]
+    question = "Do ML engineers need to understand version control systems like Git?"
+    assert grounding.verify_answer("Yes, ML engineers need to understand version control systems like Git [1].", sources, question).ok
+    online = "Do ML engineers need to understand version control systems online?"  # a word the passage lacks still fails
+    assert not grounding.verify_answer("Yes, ML engineers need to understand version control systems online [1].", sources, online).ok
+
+
 @pytest.mark.parametrize(
     "empty",
     [
@@ -315,6 +323,8 @@ def test_a_lead_in_or_a_tail_about_the_sources_is_left_out_and_the_fact_checked(
     verdict = grounding.verify_answer("The sources state that the career fair was held online on November 19 and 20 [2].", SOURCES)
     assert verdict.ok and verdict.answer == "The career fair was held online on November 19 and 20 [2]."
     assert not grounding.verify_answer("According to the sources, tuition is €9,999 [1].", SOURCES).ok
+    yes = grounding.verify_answer("Yes, the sources state that the career fair was held online [2].", SOURCES, "Was the career fair held online?")
+    assert yes.ok and yes.answer == "Yes, the career fair was held online [2]."
     for tail in [", as stated in [2]", ", as mentioned in the sources [2]", " according to [2]"]:
         verdict = grounding.verify_answer(f"The career fair was held online on November 19 and 20{tail}.", SOURCES)
         assert verdict.ok and verdict.answer == "The career fair was held online on November 19 and 20 [2]."

@@ -174,6 +174,13 @@ def specifics(text: str) -> list[str]:
     return found
 
 
+def unstated_words(text: str, passages: str) -> set[str]:
+    """The content words (stems) of `text` that `passages` never use; a common abbreviation
+    counts as used where the passages spell it out ("ML engineers", "machine learning engineers")."""
+    found = stems(passages)
+    return {word for word in stems(text) - found if not (word in ABBREVIATIONS and stems(ABBREVIATIONS[word]) <= found)}
+
+
 def missing_specifics(text: str, passages: str) -> list[str]:
     """The names and years in `text` that `passages` never mention (typos forgiven): "Oxford"
     in a question answered from another university's page, "2026" for a 2024 event."""

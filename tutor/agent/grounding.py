@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from tutor.agent.evidence import asks_to_confirm, missing_specifics, without_tag
+from tutor.agent.evidence import asks_to_confirm, missing_specifics, unstated_words, without_tag
 from tutor.text import CITATION, FIGURE, split_sentences, stems
 
 # "not", "never", "nor", "rather than", "instead of", "isn't"; "no" but not the answer's "No, ..."
@@ -21,9 +21,10 @@ GAP_BEFORE_CITATION = re.compile(
     r"\b(?:is|are|was|were|be|in|at|on|of|by|for|to|from|the|a|an|with|as|than|per)\W*\[\d{1,2}\]", re.IGNORECASE
 )
 SOURCE_TALK = re.compile(r"\b(?:sources?|passages?)\W*\[\d{1,2}\]|\b(?:in|from|by|of) (?:the )?(?:sources?|passages?)\b", re.IGNORECASE)
-# "The sources state that …", "According to the sources, …": the fact follows; the lead-in goes.
+# "The sources state that …", "According to the sources, …": the fact follows; the lead-in goes,
+# an answer's "Yes, " or "No, " before it stays.
 SOURCE_LEAD = re.compile(
-    r"^\W*(?:according to (?:the )?(?:sources?|passages?)(?:\s*\[\d{1,2}\])*,?\s*"
+    r"^(\W*(?:yes|no),\s*)?(?:according to (?:the )?(?:sources?|passages?)(?:\s*\[\d{1,2}\])*,?\s*"
     r"|(?:the )?(?:sources?|passages?) (?:also |further )?(?:states?|says?|mentions?|shows?|indicates?)(?: that)?\s+)",
     re.IGNORECASE,
 )
@@ -87,11 +88,12 @@ def bare_no(answer: str, question: str) -> bool:
 
 
 def unfounded_yes(answer: str, question: str, cited_sources: list[str]) -> bool:
-    """A "yes" must find everything the question asks about in the passages it cites: "Is the
-    TUM master's taught online?" -> "Yes" is a contradiction when the passage says on campus."""
+    """A "yes" must find everything the question asks about in the passages it cites (a common
+    abbreviation may be spelt out there): "Is the TUM master's taught online?" -> "Yes" is a
+    contradiction when the passage says on campus."""
     if not asks_to_confirm(question) or not re.match(r"\W*yes\b", answer, re.IGNORECASE):
         return False
-    return bool(stems(without_tag(question)) - stems(" ".join(cited_sources)))
+    return bool(unstated_words(without_tag(question), " ".join(cited_sources)))
 
 
 @dataclass(frozen=True)
@@ -155,7 +157,7 @@ def verify_answer(answer: str, sources: list[str], question: str = "", premise: 
 def without_source_phrases(sentence: str) -> str:
     """The sentence without a lead-in or a tail about the sources: "The sources state that it
     is online [1]." and "It is online, as stated in [1]." -> "It is online [1]."."""
-    rest = SOURCE_TAIL.sub(" ", SOURCE_LEAD.sub("", sentence, count=1))
+    rest = SOURCE_TAIL.sub(" ", SOURCE_LEAD.sub(r"\1", sentence, count=1))
     return rest[:1].upper() + rest[1:] if rest != sentence else sentence
 
 
