@@ -12,7 +12,13 @@ from benchmarks.baseline import build_baseline, naive_answer
 from benchmarks.common import print_table, ratio
 from benchmarks.corpora import NAMES, open_corpus
 from tutor.agent.grounding import declines
-from tutor.evaluation import answered_right, by_kind, evenly_by_kind, holds_phrases, run_eval
+from tutor.evaluation import (
+    answered_right,
+    by_kind,
+    evenly_by_kind,
+    holds_phrases,
+    run_eval,
+)
 from tutor.index import build_index
 from tutor.service import TutorService
 from tutor.text import CITATION
