@@ -161,6 +161,7 @@ def test_extractive_ends_a_quotation_without_an_extra_full_stop() -> None:
         "Dr. Jane Doe leads the data science programme.",
         "Prof. J. R. Smith leads the data science programme.",
         "Mr. Alan Brook leads the data science programme at St. Mary's campus.",
+        "[Dr. Jane Doe](https://example.org/jane) leads the data science programme.",  # a link's text
         "The data science programme covers methods, e.g. regression, i.e. the basics, vs. deep learning.",
     ],
 )

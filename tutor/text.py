@@ -81,7 +81,7 @@ def split_sentences(text: str) -> list[str]:
 
 def _closes_abbreviation(text: str) -> bool:
     """The text ends in an abbreviation or an initial, so its full stop ends no sentence."""
-    last = text.rsplit(None, 1)[-1].lstrip("(\"“") if text.strip() else ""
+    last = text.rsplit(None, 1)[-1].lstrip("([\"“") if text.strip() else ""  # "[Dr. Jane Doe](…)": a link's text
     return last[:-1].lower() in DOTTED_ABBREVIATIONS or bool(INITIAL.fullmatch(last))
 
 
