@@ -20,11 +20,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlparse
 
 import bm25s
 import numpy as np
+import Stemmer
 
 from tutor.catalogue import catalogue_document
 from tutor.chunking import CHUNKER_VERSION, Chunk, chunk_documents
@@ -32,7 +34,6 @@ from tutor.config import Settings
 from tutor.corpus import Document, Problem, load_documents
 from tutor.embeddings import MODEL_NAME, get_embeddings
 from tutor.profile import PROFILE_FILE, load_profile
-from tutor.text import stemmer
 from tutor.topics import TopicMap
 
 MANIFEST_FORMAT = 2  # 2: generations carry topics.json
@@ -102,10 +103,15 @@ STOPWORDS = frozenset(bm25s.stopwords.STOPWORDS_EN)
 WORD = re.compile(r"[a-z0-9€$]+(?:[.,'][a-z0-9]+)*")
 
 
+@lru_cache(maxsize=1)
+def _stemmer() -> Stemmer.Stemmer:
+    return Stemmer.Stemmer("english")
+
+
 def keyword_tokens(text: str) -> list[str]:
     """Lower-cased, stop-word-free, stemmed words; figures like 2,250 stay whole."""
     words = [w for w in WORD.findall(text.lower().replace("’", "'")) if w not in STOPWORDS]
-    return stemmer().stemWords(words)
+    return _stemmer().stemWords(words)
 
 
 # ---------------------------------------------------------------- vector store

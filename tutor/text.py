@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from functools import lru_cache
 from typing import NamedTuple
-
-import Stemmer
 
 STOPWORDS = frozenset(
     """a about above after again against all also am an and any are as at be because been before
@@ -47,16 +44,20 @@ def content_words(text: str) -> list[str]:
     return [w for w in words if len(w) > 1 and w not in STOPWORDS]
 
 
-@lru_cache(maxsize=1)
-def stemmer() -> Stemmer.Stemmer:
-    """Snowball's English stemmer, for the checks here and the keyword index alike."""
-    return Stemmer.Stemmer("english")
-
-
 def stem(word: str) -> str:
-    """A word's Snowball stem: 'courses'/'course', 'used'/'use', 'applies'/'apply',
-    'enrolled'/'enrolling' meet; 'first' and 'inaugural' never do."""
-    return stemmer().stemWord(word)
+    """Crude suffix stripping: enough to match 'courses'/'course', 'applies'/'apply',
+    'enrolled'/'enrolling', 'programmes'/'programme'."""
+    if len(word) > 4 and word.endswith("ies"):
+        word = word[:-3] + "y"
+    elif len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        word = word[:-1]
+    for suffix in ("ing", "ed", "ment", "ly"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            word = word[: -len(suffix)]
+            break
+    if len(word) > 3 and word.endswith("e"):
+        word = word[:-1]
+    return word
 
 
 def stems(text: str) -> set[str]:
