@@ -7,7 +7,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from tutor.agent.evidence import asks_to_confirm, missing_specifics, unstated_words, without_tag
+from tutor.agent.evidence import (
+    asks_to_confirm,
+    missing_specifics,
+    unstated_words,
+    without_tag,
+)
 from tutor.text import CITATION, FIGURE, split_sentences, stems
 
 # "not", "never", "nor", "rather than", "instead of", "isn't"; "no" but not the answer's "No, ..."
