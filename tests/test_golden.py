@@ -180,3 +180,18 @@ def test_a_true_claim_is_answered_right_only_by_a_yes_with_the_fact(answer: str,
     result = {"route": "answer", "answer": answer, "citations": [], "retrieved": [], "shown": []}
     assert score_result(claim, result, set())["right"] is right
     assert score_result(GoldenQuestion(id="p", q="When was it founded?", all=("1998",)), result, set())["right"] is ("1998" in answer)
+
+
+@pytest.mark.parametrize(
+    ("answer", "right"),
+    [
+        ("No, Software Carpentry was founded in 1998 [1].", True),
+        ("Software Carpentry was founded in 1998 [1].", True),  # the fact, quoted
+        ("Yes, Software Carpentry was founded in 1998, not in 2005 [1].", False),  # confirms the claim it contradicts
+        ("No, it was founded a long time ago [1].", False),  # the fact must be there
+    ],
+)
+def test_a_false_claim_is_answered_right_only_with_the_fact_and_without_a_yes(answer: str, right: bool) -> None:
+    claim = GoldenQuestion(id="c", q="software carpentry was founded in 2005, right?", all=("1998",), kind="contradiction")
+    result = {"route": "answer", "answer": answer, "citations": [], "retrieved": [], "shown": []}
+    assert score_result(claim, result, set())["right"] is right

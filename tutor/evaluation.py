@@ -99,8 +99,12 @@ def affirms(answer: str) -> bool:
 def answered_right(item: GoldenQuestion, answer: str) -> bool:
     """The answer holds the golden phrases; to a true claim asked for confirmation
     (`true_premise`) it also says yes, so a system that says "no" to every claim cannot pass
-    both these and the false claims (`contradiction`)."""
-    return holds_phrases(item, answer) and (item.kind != "true_premise" or affirms(answer))
+    both these and the false claims (`contradiction`), and to a false claim it does not: "Yes,
+    Platinum memberships include Instructor Training seats, but no Centrally-Organised
+    workshops [1]." holds the fact and confirms the claim it contradicts."""
+    if item.kind == "true_premise" and not affirms(answer) or item.kind == "contradiction" and affirms(answer):
+        return False
+    return holds_phrases(item, answer)
 
 
 def chunk_hits(item: GoldenQuestion, title: str, text: str) -> bool:
