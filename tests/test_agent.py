@@ -11,9 +11,10 @@ from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 from pydantic import Field
 
+from tutor.agent import claims
 from tutor.agent.graph import build_graph
 from tutor.agent.nodes import MAX_REWRITES, context_units, select_context
-from tutor.agent.prompts import answer_message, prompt
+from tutor.agent.prompts import answer_message, prompt, system_prompt
 from tutor.agent.state import TutorContext
 from tutor.chunking import Chunk
 from tutor.cli import stream_to_terminal
@@ -22,7 +23,7 @@ from tutor.language import detect
 from tutor.llm import make_chat_model
 from tutor.retrieval import SearchHit
 from tutor.service import Final, Reset, Token, TutorService
-from tutor.topics import topics_of_documents
+from tutor.topics import level_instruction, topics_of_documents
 
 from .conftest import ROOT, copy_corpus, free_port, make_settings, run_tutor
 
@@ -416,6 +417,32 @@ def local_service(tmp_path_factory) -> TutorService:
 
     build_index(settings)
     return TutorService(settings)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("claim", "passage", "stated"),
+    [
+        ("Dr James Baker was the organiser of the very first Library Carpentry workshop",
+         "Ten Years of Library Carpentry\n- Dr James Baker, organiser and co-Instructor of the inaugural Library Carpentry workshop", True),
+        ("carpentries instructors teach coding with slides",
+         ("One of the key teaching practices is 'live coding': instructors don't use slides, but work through the lesson "
+          "material, typing in the code, with the workshop participants following along."), False),
+        ("the workshop lasted a whole week", "The workshop took place over the course of a working day and was broken into four sessions.", False),
+    ],
+)
+def test_the_local_llm_reads_whether_a_passage_states_a_claim(local_service: TutorService, claim: str, passage: str, stated: bool) -> None:
+    """The check a "yes" must pass: a claim in other words is stated, a contradicted one is not."""
+    system = system_prompt(local_service.context.profile, level_instruction("intermediate"))
+    assert claims.passages_state(local_service.context.chat_model, system, claim, passage) is stated
+
+
+@pytest.mark.slow
+def test_local_llm_confirms_a_true_claim_in_the_students_own_words(local_service: TutorService) -> None:
+    """The page says the eBook will "discuss other AI tools that both complement and enhance an
+    AI agent's capabilities": word matching alone left the learner with quoted passages."""
+    final = local_service.ask("the ai agents ebook from opit also covers other ai tools that complement and enhance what an agent can do, is that so?")
+    assert final.route == "answer" and final.answer.startswith("Yes") and final.citations and final.llm == "local"
 
 
 @pytest.mark.slow

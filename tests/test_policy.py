@@ -274,6 +274,57 @@ def test_an_unfounded_yes_is_left_out_of_the_answer() -> None:
     assert not loaded.ok and not loaded.cited  # the premise stated first is the question's too
 
 
+BAKER = ["Ten Years of Library Carpentry\n- Dr James Baker, organiser and co-Instructor of the inaugural Library Carpentry workshop"]
+
+
+@pytest.mark.parametrize("model_reads_it_stated", [True, False])
+def test_a_yes_in_the_students_own_words_is_for_the_model_to_confirm(model_reads_it_stated: bool) -> None:
+    """"very first" is the passage's "inaugural": word matching alone turns the true claim's
+    "yes" down; the model's reading of the claim against the cited passage decides it."""
+    question = "Dr James Baker was the organiser of the very first Library Carpentry workshop, right?"
+    draft = "Yes, Dr James Baker organised the very first Library Carpentry workshop [1]."
+    assert not grounding.verify_answer(draft, BAKER, question).answer.startswith("Yes")
+    asked: list[tuple[str, str]] = []
+
+    def reads(claim: str, passages: str) -> bool:
+        asked.append((claim, passages))
+        return model_reads_it_stated
+
+    verdict = grounding.verify_answer(draft, BAKER, question, confirms=reads)
+    assert verdict.answer.startswith("Yes") is model_reads_it_stated
+    assert asked == [("Dr James Baker was the organiser of the very first Library Carpentry workshop", BAKER[0])]
+
+
+@pytest.mark.parametrize(
+    ("question", "draft", "denies"),
+    [
+        ("Do the instructors get paid for teaching?", "Yes, the instructors are volunteers and are not paid for their service [1].", True),
+        ("Platinum membership includes centrally organised workshops, yeah?",
+         "Yes, Platinum memberships include Instructor Training seats, but no Centrally-Organised workshops [1].", True),
+        ("Can I do the training as four half days instead of two full days?",
+         "Yes, you can do the training as four half days instead of two full days [1].", False),  # the claim's own "instead of"
+        ("Can I join without any experience?", "Yes, you can join without any experience [1].", False),
+    ],
+)
+def test_a_yes_that_turns_down_its_own_claim_is_no_yes(question: str, draft: str, denies: bool) -> None:
+    """The model reads the claim as stated, and the passage says what the draft says: the
+    draft's own negation still makes its "yes" a "no"."""
+    assert grounding.denies_its_yes(draft, evidence.without_tag(question)) is denies
+    passage = draft.removeprefix("Yes, ").replace(" [1]", "")
+    verdict = grounding.verify_answer(draft, [passage], question, confirms=lambda claim, passages: True)
+    assert verdict.answer.startswith("Yes") is not denies
+
+
+def test_a_yes_needs_the_claims_names_and_figures_in_its_passage_whatever_the_model_reads() -> None:
+    """The draft leaves "Brighton" out; the claim's "yes" would still affirm it, and no passage
+    says it: the model is not asked."""
+    asked: list[str] = []
+    verdict = grounding.verify_answer("Yes, Dr James Baker organised the inaugural Library Carpentry workshop [1].", BAKER,
+                                      "Dr James Baker organised the first Library Carpentry workshop in Brighton, right?",
+                                      confirms=lambda claim, passages: asked.append(claim) or True)
+    assert not verdict.answer.startswith("Yes") and asked == []
+
+
 @pytest.mark.parametrize("tag", ["right?", "isn't it?", "yeah?", "no?", "correct?", "true?"])
 def test_a_yes_to_a_tag_question_needs_only_the_claim_in_its_passage(tag: str) -> None:
     """ "…, right?" asks for a yes or a no; the passage need not say "right" for its "yes"."""

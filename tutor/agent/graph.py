@@ -12,10 +12,11 @@ misspelt words as the content's; rewrite: abbreviations spelt out, any word the 
 read as a typo;
 retrieve: a comparison is searched side by side; grade: a name or year the passages never
 mention is a near miss, unless a yes/no question claims it (then the answer must deny it and
-give the passages' fact); verify: names, years, figures and a "yes" must be in the cited passage,
-a draft at least half backed goes out without the rest (no second draft: at temperature 0 the
-same prompt writes nearly the same draft); fallback: quoted sentences, or a decline when they
-never state the kind of fact asked for.
+give the passages' fact); verify: names, years and figures must be in the cited passage, a
+"yes" must be what it states (as the model reads it: claims.py), a draft at least half backed
+goes out without the rest (no second draft: at temperature 0 the same prompt writes nearly the
+same draft); fallback: quoted sentences, or a decline when they never state the kind of fact
+asked for.
 """
 
 from __future__ import annotations

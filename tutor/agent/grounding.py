@@ -5,6 +5,7 @@ backs its sentence, every figure, name and year is in the cited passage, a "yes"
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from tutor.agent.evidence import (
@@ -18,6 +19,9 @@ from tutor.text import CITATION, FIGURE, split_sentences, stems
 # "not", "never", "nor", "rather than", "instead of", "isn't"; "no" but not the answer's "No, ..."
 NEGATION = r"(?:\b(?:not|never|nor|rather than|instead of|other than)\b|n't\b|\bno\b(?!,))"
 ANSWERED_NO = re.compile(r"\W*no\b", re.IGNORECASE)  # an answer that begins with its "no"
+# (claim, passages) -> do the passages state the claim? A model's reading (tutor/agent/claims.py)
+ClaimCheck = Callable[[str, str], bool]
+NEGATED = re.compile(rf"(?:{NEGATION}|\bwithout\b)((?:\W+[\w'’-]+){{1,3}})", re.IGNORECASE)  # and the 1-3 words it turns down
 DENIAL_REACH = 6  # words a negation may stand before the claim it denies ("not on campus in Rome")
 # Sentences that state nothing: a citation where the fact should be ("The deadline is [3].",
 # "It is held in [1]."), or a pointer at the sources instead of what they say ("This information
@@ -49,10 +53,15 @@ def supported(sentence: str, source: str, min_share: float = 0.3) -> bool:
     words = stems(body)
     if not words:
         return True
-    # whole figures: "2" is not stated by a passage that only says "2024"
-    if set(FIGURE.findall(body)) - set(FIGURE.findall(source)) or missing_specifics(body, source):
+    if not names_and_figures_in(body, source):
         return False
     return len(words & stems(source)) / len(words) >= min_share
+
+
+def names_and_figures_in(text: str, source: str) -> bool:
+    """Does `source` give every figure, name and year `text` states? Whole figures: "2" is not
+    stated by a passage that only says "2024"."""
+    return not set(FIGURE.findall(text)) - set(FIGURE.findall(source)) and not missing_specifics(text, source)
 
 
 def without_denied(sentence: str, premise: tuple[str, ...]) -> str:
@@ -92,13 +101,35 @@ def bare_no(answer: str, question: str) -> bool:
     return asks_to_confirm(question) and bool(ANSWERED_NO.match(answer)) and not says_more_than_asked(answer, question)
 
 
-def unfounded_yes(answer: str, question: str, cited_sources: list[str]) -> bool:
-    """A "yes" must find everything the question asks about in the passages it cites (a common
-    abbreviation may be spelt out there): "Is the TUM master's taught online?" -> "Yes" is a
-    contradiction when the passage says on campus."""
+def unfounded_yes(answer: str, question: str, cited_sources: list[str], confirms: ClaimCheck | None = None) -> bool:
+    """A "yes" must find the question's claim in the passages it cites: "Is the TUM master's
+    taught online?" -> "Yes" is a contradiction when the passage says on campus. Every name,
+    year and figure of the claim must be there; whether the passages state the rest is for
+    `confirms` (a model that reads "inaugural" as "very first" and "wrote up" as "the post was
+    written by"). Without one, every content word of the claim must be there (a common
+    abbreviation may be spelt out), which turns down a true claim in the student's own words."""
     if not asks_to_confirm(question) or not re.match(r"\W*yes\b", answer, re.IGNORECASE):
         return False
-    return bool(unstated_words(without_tag(question), " ".join(cited_sources)))
+    claim, passages = without_tag(question).strip(" ,;?!"), "\n\n".join(cited_sources)
+    if denies_its_yes(answer, claim):
+        return True
+    if confirms is None:
+        return bool(unstated_words(claim, passages))
+    return not names_and_figures_in(claim, passages) or not confirms(claim, passages)
+
+
+def denies_its_yes(answer: str, claim: str) -> bool:
+    """A "yes" whose own sentence turns down what the claim says: "Yes, the instructors are
+    volunteers and are not paid for their service" to "Do the instructors get paid?". What the
+    claim itself turns down is its own ("four half days instead of two full days?" -> "Yes, ...
+    instead of two full days")."""
+    first = CITATION.sub("", next(iter(split_sentences(answer)), ""))
+    return bool((negated_words(first) - negated_words(claim)) & stems(claim))
+
+
+def negated_words(text: str) -> set[str]:
+    """The content words (stems) just after a negation or a "without": what it turns down."""
+    return set().union(*(stems(match.group(1)) for match in NEGATED.finditer(text)))
 
 
 @dataclass(frozen=True)
@@ -123,11 +154,14 @@ class Verdict:
         return not self.invalid and bool(self.cited) and 2 * len(self.unsupported) <= self.stated
 
 
-def verify_answer(answer: str, sources: list[str], question: str = "", premise: tuple[str, ...] = ()) -> Verdict:
+def verify_answer(
+    answer: str, sources: list[str], question: str = "", premise: tuple[str, ...] = (), confirms: ClaimCheck | None = None
+) -> Verdict:
     """Every [n] must name a real source that backs its sentence; uncited but supported
     sentences get the citation of the source that backs them; sentences that state nothing
     ("This is stated in the first source [1].") are left out. What the question claims and
-    the passages never say (`premise`) may be named only to deny it."""
+    the passages never say (`premise`) may be named only to deny it; a "yes" to it must be
+    what the cited passages state (`unfounded_yes`)."""
     invalid: set[int] = set()
     unsupported: list[str] = []
     fixed: list[str] = []
@@ -151,7 +185,7 @@ def verify_answer(answer: str, sources: list[str], question: str = "", premise: 
         else:
             unsupported.append(stated)
     text = " ".join(fixed)
-    if fixed and unfounded_yes(text, question, [sources[n - 1] for n in cited_in(text)]):
+    if fixed and unfounded_yes(text, question, [sources[n - 1] for n in cited_in(text)], confirms):
         unsupported.append(fixed.pop(0))
         text = " ".join(fixed)
     if fixed and bare_no(text, question):

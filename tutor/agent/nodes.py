@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
+from functools import partial
 from itertools import zip_longest
 
 from langchain_core.messages import HumanMessage, SystemMessage
 from langgraph.runtime import Runtime
 
 from tutor import spelling
-from tutor.agent import evidence, grounding, policy, translation
+from tutor.agent import claims, evidence, grounding, policy, translation
 from tutor.agent.prompts import answer_message, numbered_sources, prompt, system_prompt
 from tutor.agent.safety import is_self_harm
 from tutor.agent.state import TutorContext, TutorState
@@ -215,7 +216,7 @@ def generate(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
     started = time.perf_counter()
     context = select_context(state["hits"], [state["query"], state["question"]], runtime.context.settings.prompt_source_tokens)
     sources = numbered_sources([heading(hit) for hit, _ in context], [text for _, text in context])
-    system = system_prompt(runtime.context.profile, level_instruction(state.get("level") or "intermediate"))
+    system = tutor_system(state, runtime)
     premise, yes_no = tuple(state.get("premise", ())), evidence.asks_yes_or_no(state["question"])
     message = answer_message(sources, state["question"], state.get("earlier", ""), premise, yes_no)
     messages = [SystemMessage(system), HumanMessage(message)]
@@ -230,6 +231,21 @@ def generate(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
     update["draft"] = shown_draft(update["draft"], runtime)
     update["generate_s"] = state.get("generate_s", 0.0) + time.perf_counter() - started
     return update
+
+
+def tutor_system(state: TutorState, runtime: Runtime[TutorContext]) -> str:
+    """The system prompt for this learner: the institute's persona and the learner's level."""
+    return system_prompt(runtime.context.profile, level_instruction(state.get("level") or "intermediate"))
+
+
+def claim_check(state: TutorState, runtime: Runtime[TutorContext]) -> grounding.ClaimCheck | None:
+    """The model's reading of a claim against its passages, for a "yes"; none where a "yes"
+    needs the claim's own words in the passages: without a model (the extractive backend),
+    and for a follow-up read with its conversation, whose claim alone ("Is it delivered
+    online?") does not say what "it" is."""
+    if runtime.context.llm_name == "extractive" or state.get("earlier"):
+        return None
+    return partial(claims.passages_state, runtime.context.chat_model, tutor_system(state, runtime))
 
 
 def post_check(answer: str, runtime: Runtime[TutorContext]) -> list[str]:
@@ -259,7 +275,7 @@ def verify(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
     premise = tuple(state.get("premise", ()))
     if grounding.declines(state["draft"]) and (premise or not grounding.declines_only_the_claim(state["draft"], state["question"])):
         return {"route": "refuse", "refusal_reason": "out_of_scope", "answer": "", "blocked": []}
-    verdict = grounding.verify_answer(state["draft"], titled_sources(state), state["question"], premise)
+    verdict = grounding.verify_answer(state["draft"], titled_sources(state), state["question"], premise, claim_check(state, runtime))
     # weak evidence let through for its claim alone: only a "no" with the fact answers it
     for_the_claim = bool(premise) and not evidence.is_strong(state["evidence"])
     if verdict.ok and (not for_the_claim or grounding.corrects_the_claim(verdict.answer, state["question"], premise)):
