@@ -1,11 +1,13 @@
 """The model's reading of whether passages state a claim: the check a "yes" must pass.
 
 Word matching cannot tell a claim in the student's own words ("the very first workshop", the
-passage's "inaugural workshop") from a false one that differs by a word ("a non-profit since
-2018", the passage's "since 2025"); the chat model can, asked about one claim and its cited
-passages at a time. On the dev questions of both golden sets it confirmed 14 of 14 true claims
-and turned down 17 of 20 false ones (`grounding.unfounded_yes` adds that every name, year and
-figure must be in the passages).
+passage's "inaugural workshop") from a false one in the passage's own words ("instructors teach
+coding with slides", the passage's "instructors don't use slides"); the chat model mostly can,
+asked about one claim and its cited passages at a time. On the dev questions of both golden
+sets it confirmed 14 of 14 true claims and turned down 17 of 20 false ones; it still confirmed
+"an independent non-profit since 2018" from a passage whose 2018 and "independent non-profit"
+are two sentences and seven years apart. `grounding.unfounded_yes` adds that every name, year
+and figure must be in the passages.
 """
 
 from __future__ import annotations
