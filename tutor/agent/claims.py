@@ -12,11 +12,10 @@ and figure must be in the passages.
 
 from __future__ import annotations
 
-import re
-
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 
+from tutor.agent.grounding import ANSWERED_YES
 from tutor.agent.prompts import prompt
 
 REPLY_TOKENS = 3  # "Yes" or "No", and a full stop
@@ -31,4 +30,4 @@ def passages_state(model: BaseChatModel, system: str, claim: str, passages: str)
         reply = str(model.invoke(messages, max_tokens=REPLY_TOKENS).content)
     except Exception:  # a model server that went away
         return False
-    return bool(re.match(r"\W*yes\b", reply, re.IGNORECASE))
+    return bool(ANSWERED_YES.match(reply))

@@ -19,6 +19,7 @@ from tutor.text import CITATION, FIGURE, split_sentences, stems
 # "not", "never", "nor", "rather than", "instead of", "isn't"; "no" but not the answer's "No, ..."
 NEGATION = r"(?:\b(?:not|never|nor|rather than|instead of|other than)\b|n't\b|\bno\b(?!,))"
 ANSWERED_NO = re.compile(r"\W*no\b", re.IGNORECASE)  # an answer that begins with its "no"
+ANSWERED_YES = re.compile(r"\W*yes\b", re.IGNORECASE)  # ... or with its "yes"
 # (claim, passages) -> do the passages state the claim? A model's reading (tutor/agent/claims.py)
 ClaimCheck = Callable[[str, str], bool]
 NEGATED = re.compile(rf"(?:{NEGATION}|\bwithout\b)((?:\W+[\w'’-]+){{1,3}})", re.IGNORECASE)  # and the 1-3 words it turns down
@@ -108,7 +109,7 @@ def unfounded_yes(answer: str, question: str, cited_sources: list[str], confirms
     `confirms` (a model that reads "inaugural" as "very first" and "wrote up" as "the post was
     written by"). Without one, every content word of the claim must be there (a common
     abbreviation may be spelt out), which turns down a true claim in the student's own words."""
-    if not asks_to_confirm(question) or not re.match(r"\W*yes\b", answer, re.IGNORECASE):
+    if not asks_to_confirm(question) or not ANSWERED_YES.match(answer):
         return False
     claim, passages = without_tag(question).strip(" ,;?!"), "\n\n".join(cited_sources)
     if denies_its_yes(answer, claim):
