@@ -382,6 +382,18 @@ def test_a_lead_in_or_a_tail_about_the_sources_is_left_out_and_the_fact_checked(
     assert not grounding.verify_answer("Tuition is €9,999, as stated in [1].", SOURCES).ok
 
 
+@pytest.mark.parametrize("tag", [", right?", ", isn't it?", ", wasn't it?", ", yeah?", ", is that so?", ", correct?"])
+def test_a_students_tag_copied_into_the_answer_is_left_out(tag: str) -> None:
+    question = f"The first career fair was held online{tag}"
+    cited = grounding.verify_answer(f"Yes, the first career fair was held online{tag} [2]", SOURCES, question)
+    assert cited.ok and cited.answer == "Yes, the first career fair was held online. [2]"
+    uncited = grounding.verify_answer(f"Yes, the first career fair was held online{tag}", SOURCES, question)
+    assert uncited.ok and uncited.answer == "Yes, the first career fair was held online [2]."
+    # a question the answer asks in earnest, or a tag word inside the sentence, stays
+    assert grounding.without_echoed_tag("Would you like to know more about the fair?") == "Would you like to know more about the fair?"
+    assert grounding.without_echoed_tag("That is right, it was held online [2].") == "That is right, it was held online [2]."
+
+
 def test_verify_reports_a_whole_sentence_despite_abbreviations_and_initials() -> None:
     sources = ["Prof. J. R. Smith teaches 10 courses, e.g. statistics."]
     verdict = grounding.verify_answer("Prof. J. R. Smith teaches 12 courses, e.g. statistics [1]. He is kind.", sources)

@@ -44,6 +44,12 @@ SOURCE_TAIL = re.compile(
     r"\s+(?:(?:in|by)\s+)?(?:the\s+)?(?:(?:sources?|passages?)\s*)?(?=\[\d{1,2}\])",
     re.IGNORECASE,
 )
+# "Yes, around 50 people were interested, right? [2]": the student's tag, copied into the answer
+ECHOED_TAG = re.compile(
+    r",\s*(?:right|correct|true|yeah|yep|innit|(?:is|are|was|were|do|does|did|has|have|can|could|wo|would|should)n'?t \w+"
+    r"|(?:isn'?t |is )?that so)\s*\?((?:\s*\[\d{1,2}\])*)\s*$",
+    re.IGNORECASE,
+)
 
 
 def supported(sentence: str, source: str, min_share: float = 0.3) -> bool:
@@ -166,7 +172,7 @@ def verify_answer(
     invalid: set[int] = set()
     unsupported: list[str] = []
     fixed: list[str] = []
-    for stated in map(without_source_phrases, split_sentences(answer)):
+    for stated in (without_echoed_tag(without_source_phrases(s)) for s in split_sentences(answer)):
         if states_nothing(stated, question):  # no claim to hold against the draft, nothing for the learner
             continue
         sentence = without_denied(stated, premise)
@@ -199,6 +205,12 @@ def without_source_phrases(sentence: str) -> str:
     is online [1]." and "It is online, as stated in [1]." -> "It is online [1]."."""
     rest = SOURCE_TAIL.sub(" ", SOURCE_LEAD.sub(r"\1", sentence, count=1))
     return rest[:1].upper() + rest[1:] if rest != sentence else sentence
+
+
+def without_echoed_tag(sentence: str) -> str:
+    """A statement, not the student's question: "Yes, it is online, right? [2]" -> "Yes, it is
+    online. [2]" (a small model copies the claim with its tag)."""
+    return ECHOED_TAG.sub(r".\1", sentence)
 
 
 def states_nothing(sentence: str, question: str = "") -> bool:
