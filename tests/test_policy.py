@@ -178,6 +178,7 @@ def test_a_no_to_an_unstated_claim_says_what_the_passages_state_instead() -> Non
     assert grounding.corrects_the_claim("No, it is taught fully online, not in Rome [1].", question, ("Rome",))
     assert not grounding.corrects_the_claim("No, the MSc in Cybersecurity is not taught on campus in Rome [1].", question, ("Rome",))
     assert not grounding.corrects_the_claim("The MSc in Cybersecurity is taught fully online [1].", question, ("Rome",))  # no "no"
+    assert grounding.corrects_the_claim("It cannot be studied in Rome: it is taught fully online [1].", question, ("Rome",))
 
 
 def test_a_no_that_only_turns_the_question_around_is_no_answer() -> None:
@@ -304,6 +305,7 @@ def test_a_yes_in_the_students_own_words_is_for_the_model_to_confirm(model_reads
         ("Can I do the training as four half days instead of two full days?",
          "Yes, you can do the training as four half days instead of two full days [1].", False),  # the claim's own "instead of"
         ("Can I join without any experience?", "Yes, you can join without any experience [1].", False),
+        ("Can I pay the fee in instalments?", "Yes, you cannot pay the fee in instalments [1].", True),  # "cannot" is a "not"
     ],
 )
 def test_a_yes_that_turns_down_its_own_claim_is_no_yes(question: str, draft: str, denies: bool) -> None:

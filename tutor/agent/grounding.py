@@ -16,8 +16,8 @@ from tutor.agent.evidence import (
 )
 from tutor.text import CITATION, FIGURE, split_sentences, stems
 
-# "not", "never", "nor", "rather than", "instead of", "isn't"; "no" but not the answer's "No, ..."
-NEGATION = r"(?:\b(?:not|never|nor|rather than|instead of|other than)\b|n't\b|\bno\b(?!,))"
+# "not", "never", "nor", "cannot", "rather than", "instead of", "isn't"; "no" but not the answer's "No, ..."
+NEGATION = r"(?:\b(?:not|never|nor|cannot|rather than|instead of|other than)\b|n't\b|\bno\b(?!,))"
 ANSWERED_NO = re.compile(r"\W*no\b", re.IGNORECASE)  # an answer that begins with its "no"
 ANSWERED_YES = re.compile(r"\W*yes\b", re.IGNORECASE)  # ... or with its "yes"
 # (claim, passages) -> do the passages state the claim? A model's reading (tutor/agent/claims.py)
