@@ -378,6 +378,8 @@ def test_a_lead_in_or_a_tail_about_the_sources_is_left_out_and_the_fact_checked(
     assert not grounding.verify_answer("According to the sources, tuition is €9,999 [1].", SOURCES).ok
     yes = grounding.verify_answer("Yes, the sources state that the career fair was held online [2].", SOURCES, "Was the career fair held online?")
     assert yes.ok and yes.answer == "Yes, the career fair was held online [2]."
+    explicit = grounding.verify_answer("The sources explicitly state that the career fair was held online [2].", SOURCES)
+    assert explicit.ok and explicit.answer == "The career fair was held online [2]."
     for tail in [", as stated in [2]", ", as mentioned in the sources [2]", " according to [2]"]:
         verdict = grounding.verify_answer(f"The career fair was held online on November 19 and 20{tail}.", SOURCES)
         assert verdict.ok and verdict.answer == "The career fair was held online on November 19 and 20 [2]."

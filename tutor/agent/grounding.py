@@ -35,7 +35,7 @@ SOURCE_TALK = re.compile(r"\b(?:sources?|passages?)\W*\[\d{1,2}\]|\b(?:in|from|b
 # an answer's "Yes, " or "No, " before it stays.
 SOURCE_LEAD = re.compile(
     r"^(\W*(?:yes|no),\s*)?(?:according to (?:the )?(?:sources?|passages?)(?:\s*\[\d{1,2}\])*,?\s*"
-    r"|(?:the )?(?:sources?|passages?) (?:also |further )?(?:states?|says?|mentions?|shows?|indicates?)(?: that)?\s+)",
+    r"|(?:the )?(?:sources?|passages?) (?:also |further |\w+ly )?(?:states?|says?|mentions?|shows?|indicates?)(?: that)?\s+)",
     re.IGNORECASE,
 )
 # "…founded in 1998, as stated in [1].": the tail goes, the citation stays.
