@@ -398,6 +398,18 @@ def test_a_students_tag_copied_into_the_answer_is_left_out(tag: str) -> None:
     assert grounding.without_echoed_tag("That is right, it was held online [2].") == "That is right, it was held online [2]."
 
 
+def test_a_headings_list_number_backs_no_figure_but_its_name_backs_a_name() -> None:
+    heading = "Checkout Instructions › 3\\. Get Involved! › Contribute to the Core Team's lessons"
+    passage = "A Core Team member will create an issue and send you a link to the responses."
+    invented = "There are 3 people on the Core Team [1]."
+    assert grounding.verify_answer(invented, [f"{heading}\n{passage}"]).ok  # the number the model took it from
+    assert not grounding.verify_answer(invented, [f"{grounding.heading_as_evidence(heading)}\n{passage}"]).ok
+    assert grounding.heading_as_evidence(heading) == "Checkout Instructions › Get Involved! › Contribute to the Core Team's lessons"
+    for kept in ("2024 Annual Report › Highlights", "Step 2 › Teaching Demonstration", "Pricing › 1.5 million learners"):
+        assert grounding.heading_as_evidence(kept) == kept
+    assert grounding.heading_as_evidence("1. Welcome Session") == "Welcome Session"
+
+
 def test_verify_reports_a_whole_sentence_despite_abbreviations_and_initials() -> None:
     sources = ["Prof. J. R. Smith teaches 10 courses, e.g. statistics."]
     verdict = grounding.verify_answer("Prof. J. R. Smith teaches 12 courses, e.g. statistics [1]. He is kind.", sources)

@@ -50,6 +50,8 @@ ECHOED_TAG = re.compile(
     r"|(?:isn'?t |is )?that so)\s*\?((?:\s*\[\d{1,2}\])*)\s*$",
     re.IGNORECASE,
 )
+# "Checkout Instructions › 3\. Get Involved!": a heading's place in its page's numbered list
+LIST_NUMBER = re.compile(r"(^|› )\d{1,2}\\?[.)]\s+")
 
 
 def supported(sentence: str, source: str, min_share: float = 0.3) -> bool:
@@ -198,6 +200,13 @@ def verify_answer(
     if fixed and bare_no(text, question):
         unsupported, fixed, text = unsupported + fixed, [], ""
     return Verdict(text, cited_in(text), tuple(sorted(invalid)), tuple(unsupported), len(fixed) + len(unsupported))
+
+
+def heading_as_evidence(heading: str) -> str:
+    """What a passage's heading states: its names ("MSc in Cybersecurity" backs an answer),
+    not its list numbers. "3\\. Get Involved!" is the third step on its page, not a "3" that
+    backs "There are 3 people on the Core Team"."""
+    return LIST_NUMBER.sub(r"\1", heading)
 
 
 def without_source_phrases(sentence: str) -> str:

@@ -289,8 +289,8 @@ def verify(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
 
 def titled_sources(state: TutorState) -> list[str]:
     """Each numbered passage under its heading, as the model saw it: a name the heading gives
-    ("MSc in Cybersecurity") backs an answer as well as the text does."""
-    return [f"{heading(hit)}\n{text}" for hit, text in zip(state["source_hits"], state["sources"])]
+    ("MSc in Cybersecurity") backs an answer as well as the text does, a list number does not."""
+    return [f"{grounding.heading_as_evidence(heading(hit))}\n{text}" for hit, text in zip(state["source_hits"], state["sources"])]
 
 
 def localise(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
