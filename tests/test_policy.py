@@ -384,6 +384,8 @@ def test_a_lead_in_or_a_tail_about_the_sources_is_left_out_and_the_fact_checked(
         verdict = grounding.verify_answer(f"The career fair was held online on November 19 and 20{tail}.", SOURCES)
         assert verdict.ok and verdict.answer == "The career fair was held online on November 19 and 20 [2]."
     assert not grounding.verify_answer("Tuition is €9,999, as stated in [1].", SOURCES).ok
+    uncited = grounding.verify_answer("The career fair was held online on November 19 and 20, as stated in the sources.", SOURCES)
+    assert uncited.ok and uncited.answer == "The career fair was held online on November 19 and 20 [2]."
 
 
 @pytest.mark.parametrize("tag", [", right?", ", isn't it?", ", wasn't it?", ", yeah?", ", is that so?", ", correct?"])

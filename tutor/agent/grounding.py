@@ -38,10 +38,11 @@ SOURCE_LEAD = re.compile(
     r"|(?:the )?(?:sources?|passages?) (?:also |further |\w+ly )?(?:states?|says?|mentions?|shows?|indicates?)(?: that)?\s+)",
     re.IGNORECASE,
 )
-# "…founded in 1998, as stated in [1].": the tail goes, the citation stays.
+# "…founded in 1998, as stated in [1].": the tail goes, the citation stays; "…, as stated in the
+# sources." at the end goes too (the citation is added where a source backs the sentence)
 SOURCE_TAIL = re.compile(
     r",?\s+(?:as (?:stated|mentioned|noted|described|shown|explained|indicated|confirmed|listed|outlined)|according to)"
-    r"\s+(?:(?:in|by)\s+)?(?:the\s+)?(?:(?:sources?|passages?)\s*)?(?=\[\d{1,2}\])",
+    r"\s+(?:(?:in|by)\s+)?(?:the\s+)?(?:(?:(?:sources?|passages?)\s*)?(?P<cited>(?=\[\d{1,2}\]))|(?:sources?|passages?)(?=[.!?]?\s*$))",
     re.IGNORECASE,
 )
 # "Yes, around 50 people were interested, right? [2]": the student's tag, copied into the answer
@@ -212,7 +213,7 @@ def heading_as_evidence(heading: str) -> str:
 def without_source_phrases(sentence: str) -> str:
     """The sentence without a lead-in or a tail about the sources: "The sources state that it
     is online [1]." and "It is online, as stated in [1]." -> "It is online [1]."."""
-    rest = SOURCE_TAIL.sub(" ", SOURCE_LEAD.sub(r"\1", sentence, count=1))
+    rest = SOURCE_TAIL.sub(lambda tail: "" if tail["cited"] is None else " ", SOURCE_LEAD.sub(r"\1", sentence, count=1))
     return rest[:1].upper() + rest[1:] if rest != sentence else sentence
 
 
