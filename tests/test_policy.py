@@ -412,6 +412,21 @@ def test_a_headings_list_number_backs_no_figure_but_its_name_backs_a_name() -> N
     assert grounding.heading_as_evidence("1. Welcome Session") == "Welcome Session"
 
 
+def test_a_sentence_that_points_back_at_a_left_out_one_goes_with_it() -> None:
+    sources = ["Tuition is €2,250 per term. It can be paid in three instalments."]
+    after_invented = grounding.verify_answer("Tuition is €9,999 per term [1]. This is paid in three instalments [1].", sources)
+    assert not after_invented.answer and len(after_invented.unsupported) == 2
+    kept = grounding.verify_answer("Tuition is €2,250 per term [1]. This can be paid in three instalments [1].", sources)
+    assert kept.ok and kept.answer == "Tuition is €2,250 per term [1]. This can be paid in three instalments [1]."
+    # a "yes" the passages don't give takes its "This is ..." with it
+    question = "Can tuition be paid by a donation?"
+    after_yes = grounding.verify_answer("Yes, tuition can be paid by a donation [1]. This is done in three instalments [1].", sources, question)
+    assert not after_yes.answer and not after_yes.mostly_supported
+    # "It ..." is about the question's subject, not the sentence before: it stands
+    it = grounding.verify_answer("Tuition is €9,999 per term [1]. It can be paid in three instalments [1].", sources)
+    assert it.answer == "It can be paid in three instalments [1]."
+
+
 def test_verify_reports_a_whole_sentence_despite_abbreviations_and_initials() -> None:
     sources = ["Prof. J. R. Smith teaches 10 courses, e.g. statistics."]
     verdict = grounding.verify_answer("Prof. J. R. Smith teaches 12 courses, e.g. statistics [1]. He is kind.", sources)

@@ -51,6 +51,11 @@ ECHOED_TAG = re.compile(
     r"|(?:isn'?t |is )?that so)\s*\?((?:\s*\[\d{1,2}\])*)\s*$",
     re.IGNORECASE,
 )
+# "This is done through ...", "That means ...": a sentence that stands on the one before it
+POINTS_BACK = re.compile(
+    r"\W*(?:this|that|these|those)\s+(?:is|was|are|were|means|meant|can|will|would|has|have|includes?|allows?|helps?|makes?|gives?)\b",
+    re.IGNORECASE,
+)
 # "Checkout Instructions › 3\. Get Involved!": a heading's place in its page's numbered list
 LIST_NUMBER = re.compile(r"(^|› )\d{1,2}\\?[.)]\s+")
 
@@ -175,32 +180,43 @@ def verify_answer(
     invalid: set[int] = set()
     unsupported: list[str] = []
     fixed: list[str] = []
+    left_out = False
     for stated in (without_echoed_tag(without_source_phrases(s)) for s in split_sentences(answer)):
         if states_nothing(stated, question):  # no claim to hold against the draft, nothing for the learner
             continue
-        sentence = without_denied(stated, premise)
-        numbers = [int(n) for n in CITATION.findall(sentence)]
-        bad = [n for n in numbers if not 1 <= n <= len(sources)]
-        invalid.update(bad)
-        good = [n for n in numbers if 1 <= n <= len(sources)]
-        if good and any(supported(sentence, sources[n - 1]) for n in good):
-            fixed.append(stated)
-            continue
-        best = best_source(sentence, sources)
-        body = CITATION.sub("", stated).rstrip()
-        if best is not None:  # "the sources do not state that ..." is checked, not cited: no source says it
-            fixed.append(body if declines(body) else attach_citation(body, best))
-        elif is_meta_sentence(sentence, question):
-            fixed.append(body)
-        else:
-            unsupported.append(stated)
+        kept = None if left_out and points_back(stated) else checked(stated, sources, question, premise, invalid)
+        (unsupported if kept is None else fixed).append(stated if kept is None else kept)
+        left_out = kept is None
     text = " ".join(fixed)
     if fixed and unfounded_yes(text, question, [sources[n - 1] for n in cited_in(text)], confirms):
         unsupported.append(fixed.pop(0))
+        while fixed and points_back(fixed[0]):
+            unsupported.append(fixed.pop(0))
         text = " ".join(fixed)
     if fixed and bare_no(text, question):
         unsupported, fixed, text = unsupported + fixed, [], ""
     return Verdict(text, cited_in(text), tuple(sorted(invalid)), tuple(unsupported), len(fixed) + len(unsupported))
+
+
+def checked(stated: str, sources: list[str], question: str, premise: tuple[str, ...], invalid: set[int]) -> str | None:
+    """The sentence as it may stand, its citation added where a source backs it and it had
+    none; None when no source backs it. Citations to no source are added to `invalid`."""
+    sentence = without_denied(stated, premise)
+    numbers = [int(n) for n in CITATION.findall(sentence)]
+    invalid.update(n for n in numbers if not 1 <= n <= len(sources))
+    if any(supported(sentence, sources[n - 1]) for n in numbers if 1 <= n <= len(sources)):
+        return stated
+    best = best_source(sentence, sources)
+    body = CITATION.sub("", stated).rstrip()
+    if best is not None:  # "the sources do not state that ..." is checked, not cited: no source says it
+        return body if declines(body) else attach_citation(body, best)
+    return body if is_meta_sentence(sentence, question) else None
+
+
+def points_back(sentence: str) -> bool:
+    """Does the sentence open on what the one before it said ("This is done through a
+    donation [1].")? After that one is left out, it points at nothing."""
+    return bool(POINTS_BACK.match(sentence))
 
 
 def heading_as_evidence(heading: str) -> str:
