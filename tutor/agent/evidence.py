@@ -40,10 +40,11 @@ YEAR = re.compile(r"(19|20)\d\d")
 GIVEN = re.compile(r"^\W*(?:since|as|given that|because)\b[^,?]*,\s*", re.IGNORECASE)
 # Questions that ask for a yes or a no: "Is it taught online?", "It is online, isn't it?", and
 # the tags students end a claim with: "..., yeah?", "..., no?", "..., is that so?"
+TAG = r"(?:right|correct|true|yeah|yep|innit|(?:is|are|was|were|do|does|did|has|have|can|could|wo|would|should)n'?t \w+)"
+TAG_AFTER_COMMA = r"(?:yes|no|ok|okay|(?:isn'?t |is )?that so)"  # "What if they say yes?" asks no yes or no
 CONFIRMATION = re.compile(
     r"^\W*(is|are|was|were|do|does|did|can|could|will|would|should|has|have|had|isn't|aren't|doesn't|don't)\b"
-    r"|\b(right|correct|true|yeah|yep|innit|(is|are|was|were|do|does|did|has|have|can|could|wo|would|should)n'?t \w+)\W*$"
-    r"|,\s*(yes|no|ok|okay|(isn'?t |is )?that so)\W*$",  # "What if they say yes?" asks no yes or no
+    rf"|\b{TAG}\W*$|,\s*{TAG_AFTER_COMMA}\W*$",
     re.IGNORECASE,
 )
 

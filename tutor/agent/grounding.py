@@ -9,6 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from tutor.agent.evidence import (
+    TAG,
+    TAG_AFTER_COMMA,
     asks_to_confirm,
     missing_specifics,
     unstated_words,
@@ -46,11 +48,7 @@ SOURCE_TAIL = re.compile(
     re.IGNORECASE,
 )
 # "Yes, around 50 people were interested, right? [2]": the student's tag, copied into the answer
-ECHOED_TAG = re.compile(
-    r",\s*(?:right|correct|true|yeah|yep|innit|(?:is|are|was|were|do|does|did|has|have|can|could|wo|would|should)n'?t \w+"
-    r"|(?:isn'?t |is )?that so)\s*\?((?:\s*\[\d{1,2}\])*)\s*$",
-    re.IGNORECASE,
-)
+ECHOED_TAG = re.compile(rf",\s*(?:{TAG}|{TAG_AFTER_COMMA})\s*\?((?:\s*\[\d{{1,2}}\])*)\s*$", re.IGNORECASE)
 # "This is done through ...", "That means ...": a sentence that stands on the one before it
 POINTS_BACK = re.compile(
     r"\W*(?:this|that|these|those)\s+(?:is|was|are|were|means|meant|can|will|would|has|have|includes?|allows?|helps?|makes?|gives?)\b",
@@ -185,7 +183,10 @@ def verify_answer(
         if states_nothing(stated, question):  # no claim to hold against the draft, nothing for the learner
             continue
         kept = None if left_out and points_back(stated) else checked(stated, sources, question, premise, invalid)
-        (unsupported if kept is None else fixed).append(stated if kept is None else kept)
+        if kept is None:
+            unsupported.append(stated)
+        else:
+            fixed.append(kept)
         left_out = kept is None
     text = " ".join(fixed)
     if fixed and unfounded_yes(text, question, [sources[n - 1] for n in cited_in(text)], confirms):
