@@ -120,12 +120,29 @@ def condense(question: str, previous_questions: list[str]) -> str:
 def comparison_parts(question: str) -> list[str]:
     """One search query per side of a comparison ("Which lasts longer, A or B?" ->
     "Which lasts longer, A?" and "... B?"), so both sides are retrieved; [] when the question
-    is not a choice between two things. A one-word side borrows the other side's head noun
-    ("gold or platinum membership" -> "gold membership"); a one-figure side takes the other
-    side's figure's place ("carpentrycon 2020 vs 2022" -> "carpentrycon 2022")."""
+    is not a choice between two things."""
+    split = _comparison(question)
+    if not split:
+        return []
+    before, sides, after = split
+    return [f"{before} {side}{after}".strip() for side in sides]
+
+
+def comparison_sides(question: str) -> list[str]:
+    """The two things a comparison sets side by side ("Which lasts longer, A or B?" -> [A, B]),
+    each answered on its own passages; [] when the question is not a choice between two things."""
+    split = _comparison(question)
+    return list(split[1]) if split else []
+
+
+def _comparison(question: str) -> tuple[str, tuple[str, str], str] | None:
+    """A comparison's words before its sides, its two sides and its words after them. A
+    one-word side borrows the other side's head noun ("gold or platinum membership" -> "gold
+    membership"); a one-figure side takes the other side's figure's place ("carpentrycon 2020
+    vs 2022" -> "carpentrycon 2022")."""
     match = next((found for pattern in CHOICES if (found := pattern.search(question))), None)
     if not match:
-        return []
+        return None
     first, second = match.group("a").strip(), match.group("b").strip()
     a, b = first.split(), second.split()
     if len(a) == 1 and len(b) > 1:
@@ -134,8 +151,7 @@ def comparison_parts(question: str) -> list[str]:
         second = f"{' '.join(a[:-1])} {second}"
     elif match.re is CHOICES[-1] and len(b) < len(a):  # "Is the MSc taught online or on campus?"
         first, second = _aligned_sides(a, b)
-    before, after = question[: match.start("a")].rstrip(), question[match.end("b"):]
-    return [f"{before} {side}{after}".strip() for side in (first, second)]
+    return question[: match.start("a")].rstrip(), (first, second), question[match.end("b"):]
 
 
 def _is_amount(word: str) -> bool:
