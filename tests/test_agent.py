@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from dataclasses import replace
 
 import pytest
@@ -13,7 +14,13 @@ from pydantic import Field
 
 from tutor.agent import claims
 from tutor.agent.graph import build_graph
-from tutor.agent.nodes import MAX_REWRITES, context_units, select_context
+from tutor.agent.nodes import (
+    MAX_REWRITES,
+    context_units,
+    heading,
+    select_context,
+    side_sources,
+)
 from tutor.agent.prompts import answer_message, prompt, system_prompt
 from tutor.agent.state import TutorContext
 from tutor.chunking import Chunk
@@ -302,6 +309,66 @@ def test_a_yes_no_question_asks_the_model_for_its_yes_or_no(service: TutorServic
     run_graph(service, question, chat_model=model)
     assert len(model.heard) == 1 and model.heard[0].startswith("<sources>")
     assert ('begin with "Yes," or "No,"' in model.heard[0]) is asked_for_yes_or_no
+
+
+def source_titles(prompt_text: str) -> dict[int, str]:
+    """The numbered passages' titles in a prompt: {n: "Title › Section"}."""
+    return {int(n): title for n, title in re.findall(r"^\[(\d+)\] (.*)$", prompt_text.split("</sources>")[0], re.MULTILINE)}
+
+
+def test_a_comparison_is_drafted_one_side_at_a_time_from_its_own_passages(service: TutorService) -> None:
+    """Shown both sides' passages at once, a small model mixes them up; each side is asked
+    for on its own passages, numbered as in the whole answer, and the drafts are joined."""
+    drafts = [AIMessage("The Cambridge MPhil lasts 11 months [1]."), AIMessage("The KU Leuven MSc lasts one year [2].")]
+    model = ListeningChatModel(messages=iter(drafts))
+    state = run_graph(service, "Which is longer, the Cambridge MPhil in Machine Learning or the KU Leuven MSc in Artificial Intelligence?", chat_model=model)
+    first, second = (source_titles(heard) for heard in model.heard)
+    assert len(model.heard) == 2 and "answer for the Cambridge MPhil in Machine Learning only" in model.heard[0]
+    assert "KU Leuven MSc in Artificial Intelligence only" in model.heard[1]
+    assert any("Cambridge" in title for title in first.values()) and not any("Leuven" in title for title in first.values())
+    assert any("Leuven" in title for title in second.values()) and not any("Cambridge" in title for title in second.values())
+    whole = {n: heading(hit) for n, hit in enumerate(state["source_hits"], start=1)}
+    assert {**first, **second}.items() <= whole.items()  # each passage keeps its number in the whole answer
+    assert state["draft"] == "The Cambridge MPhil lasts 11 months [1]. The KU Leuven MSc lasts one year [2]."
+
+
+def test_a_comparisons_sides_stream_one_after_the_other_as_separate_sentences(service: TutorService) -> None:
+    drafts = iter([AIMessage("The Cambridge MPhil is about machine learning [1]."), AIMessage("The KU Leuven MSc is about artificial intelligence [2].")])
+    copied = copy.copy(service)
+    copied.context = replace(service.context, chat_model=GenericFakeChatModel(messages=drafts), llm_name="scripted")
+    events = list(copied.stream("Which is longer, the Cambridge MPhil in Machine Learning or the KU Leuven MSc in Artificial Intelligence?"))
+    streamed = "".join(e.text for e in events if isinstance(e, Token))
+    assert not any(isinstance(e, Reset) for e in events), "the learner is not shown the answer twice"
+    assert streamed.split() == events[-1].answer.answer.split() and "[1]. The KU" in streamed
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Is OPIT's MSc in Cybersecurity taught online or on campus?",  # one fact answers it
+        "How much does tuition at OPIT cost per term?",  # no comparison
+        "ml market size 2022 vs 2032?",  # both sides' best passage is the same one: both must be in view
+    ],
+)
+def test_other_questions_are_drafted_in_one_go(service: TutorService, question: str) -> None:
+    model = ListeningChatModel(messages=iter([AIMessage("The MSc in Cybersecurity is taught fully online [1].")]))
+    run_graph(service, question, chat_model=model)
+    assert len(model.heard) == 1 and "A comparison" not in model.heard[0]
+
+
+def test_a_comparison_is_drafted_in_one_go_when_its_sides_share_a_passage() -> None:
+    """One pricing table for both sides must be read with both sides in view; a passage
+    each side's search found on its own goes to that side."""
+    def hit(name: str) -> SearchHit:
+        return SearchHit(rank=1, chunk=Chunk(name, name, name, "", "page", "", 0, f"{name} text"), score=1.0)
+
+    gold, platinum, table = hit("gold"), hit("platinum"), hit("table")
+    state = {"query": "gold vs platinum membership: what does each cost", "question": "gold vs platinum membership: what does each cost"}
+    apart = {**state, "side_hits": [[gold, table], [platinum]]}
+    context = [(gold, "Gold costs 1."), (platinum, "Platinum costs 2."), (table, "Both prices.")]
+    assert side_sources(apart, context) == [("gold membership", [1, 3]), ("platinum membership", [2])]
+    shared = {**state, "side_hits": [[table, gold], [table, platinum]]}
+    assert side_sources(shared, context) == []
 
 
 def test_unreachable_llm_server_falls_back_to_extractive_with_a_notice(service: TutorService) -> None:

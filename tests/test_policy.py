@@ -86,6 +86,13 @@ def test_comparisons_are_split_into_one_query_per_side(question: str, parts: lis
     assert policy.comparison_parts(question) == parts
 
 
+def test_a_comparisons_sides_are_the_things_it_sets_side_by_side() -> None:
+    assert policy.comparison_sides("Which lasts longer, the cambridge mphil or mit's ai and ml programme?") == ["the cambridge mphil", "mit's ai and ml programme"]
+    assert policy.comparison_sides("which costs more, gold or platinum membership?") == ["gold membership", "platinum membership"]
+    assert policy.comparison_sides("carpentrycon 2020 vs 2022: how long did each one run") == ["carpentrycon 2020", "carpentrycon 2022"]
+    assert policy.comparison_sides("Besides mentoring, what do students get and keep?") == []
+
+
 def test_near_misses_name_what_the_passages_never_say() -> None:
     passages = "MSc in Computer Science. Tuition at the institute is 2,250 per term. OPIT Hackathon 2024 winners."
     assert evidence.missing_specifics("How much does the Oxford MSc in Computer Science cost?", passages) == ["Oxford"]

@@ -90,17 +90,24 @@ def searched(question: str, retriever: HybridRetriever) -> str:
 
 def retrieve(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
     """Hybrid search for the current query; a comparison searches each side too, and the
-    lists are interleaved so both sides reach the prompt's first passages. Passages that name
-    what the question names go first."""
+    lists are interleaved so both sides reach the prompt's first passages (each side's own
+    list is kept: its answer is drafted from it). Passages that name what the question names
+    go first."""
     started = time.perf_counter()
-    hits = search(runtime.context.retriever, state["query"], runtime.context.settings.retrieve_k)
-    return {"hits": hits, "retrieve_s": state.get("retrieve_s", 0.0) + time.perf_counter() - started}
+    ranked = ranked_lists(runtime.context.retriever, state["query"], runtime.context.settings.retrieve_k)
+    elapsed = time.perf_counter() - started
+    return {"hits": interleave(ranked, runtime.context.settings.retrieve_k), "side_hits": ranked[1:], "retrieve_s": state.get("retrieve_s", 0.0) + elapsed}
 
 
 def search(retriever: HybridRetriever, query: str, k: int) -> list[SearchHit]:
     """The agent's search for a standalone query (the retrieval benchmark measures this too)."""
+    return interleave(ranked_lists(retriever, query, k), k)
+
+
+def ranked_lists(retriever: HybridRetriever, query: str, k: int) -> list[list[SearchHit]]:
+    """The query's hits, then each comparison side's (none for other questions)."""
     queries = [query, *policy.comparison_parts(query)]
-    return interleave([subject_first(q, retriever.search(q, k=k)) for q in queries], k)
+    return [subject_first(q, retriever.search(q, k=k)) for q in queries]
 
 
 def subject_first(query: str, hits: list[SearchHit]) -> list[SearchHit]:
@@ -212,25 +219,67 @@ def sources_update(context: list[tuple[SearchHit, str]]) -> TutorState:
 
 
 def generate(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
-    """Draft a cited answer with the chat model; on a model failure, use the extractive one."""
+    """Draft a cited answer with the chat model; on a model failure, use the extractive one.
+    A comparison is drafted one side at a time, each from its own passages: shown both
+    sides at once, a small model mixes them up ("both programmes last 6 months") or answers
+    one side only."""
     started = time.perf_counter()
     context = select_context(state["hits"], [state["query"], state["question"]], runtime.context.settings.prompt_source_tokens)
-    sources = numbered_sources([heading(hit) for hit, _ in context], [text for _, text in context])
     system = tutor_system(state, runtime)
-    premise, yes_no = tuple(state.get("premise", ())), evidence.asks_yes_or_no(state["question"])
-    message = answer_message(sources, state["question"], state.get("earlier", ""), premise, yes_no)
-    messages = [SystemMessage(system), HumanMessage(message)]
-    update: TutorState = sources_update(context)
-    try:
-        update["draft"] = str(runtime.context.chat_model.invoke(messages).content)
-        update["llm_used"] = runtime.context.llm_name
-    except Exception as exc:  # a model server that went away must not cost the student an answer
-        update["draft"] = str(runtime.context.fallback_model.invoke(messages).content)
-        update["llm_used"] = "extractive"
-        update["notice"] = f"{prompt('fallback_notice')} ({type(exc).__name__})"
-    update["draft"] = shown_draft(update["draft"], runtime)
+    drafts = [drafted(system, message, runtime) for message in answer_messages(state, context)]
+    answering = [draft for draft, _ in drafts if not grounding.declines(draft)] or [drafts[0][0]]
+    update: TutorState = {**sources_update(context), "draft": shown_draft(" ".join(d.strip() for d in answering), runtime)}
+    notice = next((notice for _, notice in drafts if notice), "")
+    update |= {"llm_used": "extractive", "notice": notice} if notice else {"llm_used": runtime.context.llm_name}
     update["generate_s"] = state.get("generate_s", 0.0) + time.perf_counter() - started
     return update
+
+
+def answer_messages(state: TutorState, context: list[tuple[SearchHit, str]]) -> list[str]:
+    """The prompts to draft from: one for the question, or one for each side of a comparison,
+    which sees only the passages found for its side (numbered as in the whole answer)."""
+    titles, texts = [heading(hit) for hit, _ in context], [text for _, text in context]
+    sides = side_sources(state, context)
+    if sides:
+        return [
+            answer_message(numbered_sources([titles[n - 1] for n in numbers], [texts[n - 1] for n in numbers], numbers), state["question"], side=side)
+            for side, numbers in sides
+        ]
+    premise, yes_no = tuple(state.get("premise", ())), evidence.asks_yes_or_no(state["question"])
+    return [answer_message(numbered_sources(titles, texts), state["question"], state.get("earlier", ""), premise, yes_no)]
+
+
+def side_sources(state: TutorState, context: list[tuple[SearchHit, str]]) -> list[tuple[str, list[int]]]:
+    """Each side of a comparison with the numbers of its passages: those its own search
+    ranked higher than the other side's did. [] when the question is no comparison, asks for
+    a yes or a no ("Is the MSc taught online or on campus?" is one fact), is a follow-up or
+    claims something unstated, and when the sides' passages are not apart: a passage both
+    searches rank alike (one pricing table for both sides, or found by neither) needs both
+    sides in view, and a side without a passage of its own has nothing to be drafted from."""
+    sides, side_hits = policy.comparison_sides(state["query"]), state.get("side_hits", [])
+    if len(sides) != 2 or len(side_hits) != 2 or state.get("earlier") or state.get("premise") or evidence.asks_to_confirm(state["question"]):
+        return []
+    ranks = [{hit.chunk.chunk_id: rank for rank, hit in enumerate(hits)} for hits in side_hits]
+    unranked = sum(len(hits) for hits in side_hits)
+    owners = []
+    for hit, _ in context:
+        first, second = (ranked.get(hit.chunk.chunk_id, unranked) for ranked in ranks)
+        if first == second:
+            return []
+        owners.append(0 if first < second else 1)
+    numbers = [[n for n, owner in enumerate(owners, start=1) if owner == side] for side in (0, 1)]
+    return list(zip(sides, numbers)) if all(numbers) else []
+
+
+def drafted(system: str, message: str, runtime: Runtime[TutorContext]) -> tuple[str, str]:
+    """The chat model's draft for one prompt, and no notice; or, when the model fails, the
+    extractive model's draft and a notice saying so: a model server that went away must not
+    cost the student an answer."""
+    messages = [SystemMessage(system), HumanMessage(message)]
+    try:
+        return str(runtime.context.chat_model.invoke(messages).content), ""
+    except Exception as exc:
+        return str(runtime.context.fallback_model.invoke(messages).content), f"{prompt('fallback_notice')} ({type(exc).__name__})"
 
 
 def tutor_system(state: TutorState, runtime: Runtime[TutorContext]) -> str:

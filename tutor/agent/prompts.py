@@ -30,21 +30,28 @@ def system_prompt(profile: InstituteProfile, level_instruction: str) -> str:
     return for_institute("system", profile) + "\n" + level_instruction
 
 
-def numbered_sources(titles: list[str], passages: list[str]) -> str:
-    """The `[n] Title › Section` blocks the model cites from (ExtractiveChat parses the same)."""
-    return "\n\n".join(f"[{n}] {title}\n{text}" for n, (title, text) in enumerate(zip(titles, passages), start=1))
+def numbered_sources(titles: list[str], passages: list[str], numbers: list[int] | None = None) -> str:
+    """The `[n] Title › Section` blocks the model cites from (ExtractiveChat parses the same);
+    numbered 1..n, or with the `numbers` the passages have in the whole answer's sources."""
+    numbers = numbers or list(range(1, len(passages) + 1))
+    return "\n\n".join(f"[{n}] {title}\n{text}" for n, title, text in zip(numbers, titles, passages))
 
 
-def answer_message(sources: str, question: str, earlier: str = "", premise: tuple[str, ...] = (), yes_no: bool = False) -> str:
+def answer_message(
+    sources: str, question: str, earlier: str = "", premise: tuple[str, ...] = (), yes_no: bool = False, side: str = ""
+) -> str:
     """The variable part of the prompt, read anew for every question. A follow-up's earlier
     question comes after it, marked as context: joined into one question, a small model
     answers the earlier one ("what magazine cover was he on? (Who is Obiora?)" -> his bio).
     A yes/no question's claim that the sources never state is named, so the model looks for
     what they say instead; any other yes/no question asks for its yes or no, since told
-    nothing, a small model declines one whose answer is "no" ("Is the TUM MSc online?")."""
+    nothing, a small model declines one whose answer is "no" ("Is the TUM MSc online?").
+    One side of a comparison is named, so the model answers for it alone."""
     context = prompt("earlier").format(earlier=earlier.strip()) if earlier.strip() else ""
     if premise:
         context += prompt("premise").format(claim=", ".join(f'"{claim}"' for claim in premise))
     elif yes_no:
         context += prompt("yes_no")
+    if side:
+        context += prompt("comparison_side").format(side=side)
     return prompt("answer").format(sources=sources, question=question.strip(), context=context)

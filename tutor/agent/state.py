@@ -47,6 +47,7 @@ class TutorState(TypedDict, total=False):
     query: str  # what is searched: `standalone`, or its rewrite with typos fixed
     rewrites: int
     hits: list[SearchHit]
+    side_hits: list[list[SearchHit]]  # a comparison's hits for each side, in the order it names them
     evidence: Evidence
     premise: list[str]  # what a yes/no question claims that the passages never say ("Rome"): it may only be denied
     sources: list[str]  # the passages (selected sentences) numbered [1..n] in the prompt

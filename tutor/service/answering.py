@@ -125,7 +125,7 @@ class TutorService:
             history = conversation.follow_up_context() if conversation else state.recent_questions()
         graph_state: TutorState = {"question": text, "previous_questions": history, "level": state.level}
         first_token: float | None = None
-        last_step = None
+        last_step = last_reply = None
         seen = ""  # what the learner has read since the last reset
         final: TutorState = graph_state
         gate = AnswerGate(context.allowed_domains)  # whole sentences, each post-checked, reach the learner
@@ -140,9 +140,11 @@ class TutorService:
                 gate.reset()
                 seen = ""
                 yield Reset()
-            last_step = meta.get("langgraph_step")
+            # a stage drafting in parts (a comparison's sides) streams one model reply after another
+            separator = " " if meta.get("langgraph_step") == last_step and message.id != last_reply else ""
+            last_step, last_reply = meta.get("langgraph_step"), message.id
             was_blocked = gate.blocked
-            text = gate.feed(str(message.content))
+            text = gate.feed(separator + str(message.content))
             if gate.blocked and not was_blocked:
                 seen = ""
                 yield Reset()
