@@ -283,7 +283,7 @@ def test_a_no_that_turns_down_only_the_claim_is_an_answer(service: TutorService,
     """The small model often answers a yes/no question "No, the sources do not state that ...",
     then gives the fact: that is an answer, not a decline, when the passages hold all the
     question names; a draft that only says what the sources lack is still a decline."""
-    state = run_graph(service, question, chat_model=GenericFakeChatModel(messages=iter([AIMessage(draft)])))
+    state = run_graph(service, question, chat_model=GenericFakeChatModel(messages=iter([AIMessage(draft)] * 2)))  # a decline is asked again
     assert state["route"] == route
     assert route == "refuse" or ("fully online" in state["answer"] and state["cited"] and state.get("llm_used") != "extractive")
 
@@ -369,6 +369,25 @@ def test_a_comparison_is_drafted_in_one_go_when_its_sides_share_a_passage() -> N
     assert side_sources(apart, context) == [("gold membership", [1, 3]), ("platinum membership", [2])]
     shared = {**state, "side_hits": [[table, gold], [table, platinum]]}
     assert side_sources(shared, context) == []
+
+
+DECLINE = "I couldn't find this in the institute's content."
+
+
+def test_a_decline_despite_strong_evidence_is_asked_again_on_the_best_passage_alone(service: TutorService) -> None:
+    """Shown four passages, a small model can miss the answer in the first ("how long do i
+    have to re-register…" -> "I couldn't find this"); on that passage alone it reads it."""
+    model = ListeningChatModel(messages=iter([AIMessage(DECLINE), AIMessage("Tuition costs as little as €2,250 per term [1].")]))
+    state = run_graph(service, "How much does tuition at OPIT cost per term?", chat_model=model)
+    first, second = (source_titles(heard) for heard in model.heard)
+    assert len(first) > 1 and list(second) == [1] and second[1] == first[1]
+    assert state["route"] == "answer" and "2,250" in state["answer"] and len(state["sources"]) == 1
+
+
+def test_a_decline_of_a_claim_the_passages_never_make_is_not_asked_again(service: TutorService) -> None:
+    model = ListeningChatModel(messages=iter([AIMessage(DECLINE), AIMessage("Only 3 companies came [1].")]))
+    state = run_graph(service, "only 3 companies showed up to opit's first career fair right", chat_model=model)
+    assert state["premise"] and len(model.heard) == 1 and state["route"] == "refuse"
 
 
 def test_unreachable_llm_server_falls_back_to_extractive_with_a_notice(service: TutorService) -> None:

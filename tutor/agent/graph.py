@@ -11,7 +11,8 @@ condense: a follow-up is searched with its conversation when that brings the sea
 misspelt words as the content's; rewrite: abbreviations spelt out, any word the content lacks
 read as a typo;
 retrieve: a comparison is searched side by side; generate: and drafted side by side, each
-side from its own passages, when no passage serves both; grade: a name or year the passages never
+side from its own passages, when no passage serves both; a decline despite strong evidence
+is asked again on the best passage alone; grade: a name or year the passages never
 mention is a near miss, unless a yes/no question claims it (then the answer must deny it and
 give the passages' fact); verify: names, years and figures must be in the cited passage, a
 "yes" must be what it states (as the model reads it: claims.py), a draft at least half backed
