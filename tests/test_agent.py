@@ -384,6 +384,15 @@ def test_a_decline_despite_strong_evidence_is_asked_again_on_the_best_passage_al
     assert state["route"] == "answer" and "2,250" in state["answer"] and len(state["sources"]) == 1
 
 
+def test_the_learner_is_left_reading_the_answer_asked_again_not_the_decline(service: TutorService) -> None:
+    drafts = iter([AIMessage(DECLINE), AIMessage("Tuition costs as little as €2,250 per term [1].")])
+    copied = copy.copy(service)
+    copied.context = replace(service.context, chat_model=GenericFakeChatModel(messages=drafts), llm_name="scripted")
+    events = list(copied.stream("How much does tuition at OPIT cost per term?"))
+    assert "2,250" in events[-1].answer.answer and text_after_last_reset(events).strip() == events[-1].answer.answer.strip()
+    assert not any("couldn't find" in e.text for e in events if isinstance(e, Token)), "the decline is never shown"
+
+
 def test_a_decline_of_a_claim_the_passages_never_make_is_not_asked_again(service: TutorService) -> None:
     model = ListeningChatModel(messages=iter([AIMessage(DECLINE), AIMessage("Only 3 companies came [1].")]))
     state = run_graph(service, "only 3 companies showed up to opit's first career fair right", chat_model=model)

@@ -13,6 +13,7 @@ from dataclasses import replace
 from langchain_core.messages import HumanMessage, SystemMessage
 
 from tutor.agent import translation
+from tutor.agent.grounding import declines
 from tutor.agent.graph import build_graph
 from tutor.agent.nodes import titled_sources
 from tutor.agent.prompts import for_institute, prompt, system_prompt
@@ -136,13 +137,16 @@ class TutorService:
             message, meta = payload
             if meta.get("langgraph_node") not in self.streamed_nodes(final, context) or not message.content:
                 continue
-            if last_step is not None and meta.get("langgraph_step") != last_step:
+            step = meta.get("langgraph_step")
+            # a stage can draft in parts (a comparison's sides), or ask again after the model declined
+            new_reply, separator = step == last_step and message.id != last_reply, ""
+            if (last_step is not None and step != last_step) or (new_reply and declines(seen + gate.pending)):
                 gate.reset()
                 seen = ""
                 yield Reset()
-            # a stage drafting in parts (a comparison's sides) streams one model reply after another
-            separator = " " if meta.get("langgraph_step") == last_step and message.id != last_reply else ""
-            last_step, last_reply = meta.get("langgraph_step"), message.id
+            elif new_reply:
+                separator = " "
+            last_step, last_reply = step, message.id
             was_blocked = gate.blocked
             text = gate.feed(separator + str(message.content))
             if gate.blocked and not was_blocked:
