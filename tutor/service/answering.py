@@ -13,8 +13,8 @@ from dataclasses import replace
 from langchain_core.messages import HumanMessage, SystemMessage
 
 from tutor.agent import translation
-from tutor.agent.grounding import declines
 from tutor.agent.graph import build_graph
+from tutor.agent.grounding import declines
 from tutor.agent.nodes import titled_sources
 from tutor.agent.prompts import for_institute, prompt, system_prompt
 from tutor.agent.state import TutorContext, TutorState
