@@ -14,13 +14,8 @@ from pydantic import Field
 
 from tutor.agent import claims
 from tutor.agent.graph import build_graph
-from tutor.agent.nodes import (
-    MAX_REWRITES,
-    context_units,
-    heading,
-    select_context,
-    side_sources,
-)
+from tutor.agent.nodes import MAX_REWRITES, heading
+from tutor.agent.passages import context_units, select_context, side_sources
 from tutor.agent.prompts import answer_message, prompt, system_prompt
 from tutor.agent.state import TutorContext
 from tutor.chunking import Chunk

@@ -1,4 +1,5 @@
-"""Wiring of the tutoring graph; the stages themselves live in nodes.py.
+"""Wiring of the tutoring graph; the stages themselves live in nodes.py (what the model is
+shown, in passages.py).
 
     guard ─┬─ answer ─> translate ─┬─ answer ─> condense -> retrieve -> grade ─┬─ strong ─> generate -> verify ─┬─ ok ──────> localise -> END
            │                       │                          ^                ├─ weak ───> rewrite ─┘ (max 1)    ├─ failed ──> fallback -> localise
