@@ -178,7 +178,7 @@ def generate(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
     if len(drafts) == 1 and is_a_decline(drafts[0][0], state) and evidence.is_strong(state["evidence"]) and not state.get("premise"):
         context = select_context(state["hits"][:1], [state["query"], state["question"]], runtime.context.settings.prompt_source_tokens)
         drafts = drafted_answers(state, context, runtime)
-    answering = [draft for draft, _ in drafts if not grounding.declines(draft)] or [drafts[0][0]]
+    answering = [draft for draft, _ in drafts if not is_a_decline(draft, state)] or [drafts[0][0]]
     update: TutorState = {**sources_update(context), "draft": shown_draft(" ".join(d.strip() for d in answering), runtime)}
     notice = next((notice for _, notice in drafts if notice), "")
     update |= {"llm_used": "extractive", "notice": notice} if notice else {"llm_used": runtime.context.llm_name}
