@@ -327,6 +327,33 @@ def test_a_comparison_is_drafted_one_side_at_a_time_from_its_own_passages(servic
     assert state["draft"] == "The Cambridge MPhil lasts 11 months [1]. The KU Leuven MSc lasts one year [2]."
 
 
+COMPARISON = "Which is longer, the Cambridge MPhil in Machine Learning or the KU Leuven MSc in Artificial Intelligence?"
+
+
+@pytest.mark.parametrize(
+    "second_side",
+    [
+        "I couldn't find this in the institute's content.",  # its draft declines
+        "The KU Leuven MSc lasts seven years and costs €99,000 [2].",  # the checks leave it out
+    ],
+)
+def test_a_comparison_answered_for_one_side_only_says_which_side_was_not_found(service: TutorService, second_side: str) -> None:
+    """One side's facts alone would read as the whole comparison: the learner is told which
+    side the sources said nothing about."""
+    model = ListeningChatModel(messages=iter([AIMessage("The Cambridge MPhil is an 11-month program [1]."), AIMessage(second_side)]))
+    state = run_graph(service, COMPARISON, chat_model=model)
+    assert state["route"] == "answer" and "Cambridge" in state["answer"] and "Leuven" not in state["answer"]
+    assert state["notice"] == (
+        "I found nothing about the KU Leuven MSc in Artificial Intelligence in the sources, so this answer covers only the other side of the comparison."
+    )
+
+
+def test_a_comparison_answered_for_both_sides_has_no_notice(service: TutorService) -> None:
+    drafts = [AIMessage("The Cambridge MPhil is an 11-month program [1]."), AIMessage("The KU Leuven MSc of Artificial Intelligence emphasizes technical knowledge [2].")]
+    state = run_graph(service, COMPARISON, chat_model=ListeningChatModel(messages=iter(drafts)))
+    assert "Leuven" in state["answer"] and "Cambridge" in state["answer"] and not state.get("notice")
+
+
 def test_a_comparisons_sides_stream_one_after_the_other_as_separate_sentences(service: TutorService) -> None:
     drafts = iter([AIMessage("The Cambridge MPhil is about machine learning [1]."), AIMessage("The KU Leuven MSc is about artificial intelligence [2].")])
     copied = copy.copy(service)

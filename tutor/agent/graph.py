@@ -18,7 +18,8 @@ mention is a near miss, unless a yes/no question claims it (then the answer must
 give the passages' fact); verify: names, years and figures must be in the cited passage, a
 "yes" must be what it states (as the model reads it: claims.py), a draft at least half backed
 goes out without the rest (no second draft: at temperature 0 the same prompt writes nearly the
-same draft); fallback: quoted sentences, or a decline when they never state the kind of fact
+same draft), and an answer citing one side of a comparison only names the other in a notice;
+fallback: quoted sentences, or a decline when they never state the kind of fact
 asked for.
 """
 

@@ -13,7 +13,12 @@ from langgraph.runtime import Runtime
 
 from tutor import spelling
 from tutor.agent import claims, evidence, grounding, policy, translation
-from tutor.agent.passages import PROMPT_SOURCES, select_context, side_sources
+from tutor.agent.passages import (
+    PROMPT_SOURCES,
+    select_context,
+    side_sources,
+    uncited_sides,
+)
 from tutor.agent.prompts import answer_message, numbered_sources, prompt, system_prompt
 from tutor.agent.safety import is_self_harm
 from tutor.agent.state import TutorContext, TutorState
@@ -270,12 +275,24 @@ def verify(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
     # weak evidence let through for its claim alone: only a "no" with the fact answers it
     for_the_claim = bool(premise) and not evidence.is_strong(state["evidence"])
     if verdict.ok and (not for_the_claim or grounding.corrects_the_claim(verdict.answer, state["question"], premise)):
-        return {"answer": verdict.answer, "cited": list(verdict.cited), "blocked": []}
+        return {**answered(state, verdict.answer, verdict.cited), "blocked": []}
     if premise:
         return {"route": "refuse", "refusal_reason": "out_of_scope", "answer": "", "blocked": []}
     if verdict.mostly_supported:  # the unsupported sentences are left out; the learner sees the rest
-        return {"answer": verdict.answer, "cited": list(verdict.cited), "blocked": []}
+        return {**answered(state, verdict.answer, verdict.cited), "blocked": []}
     return {"answer": "", "cited": [], "blocked": []}
+
+
+def answered(state: TutorState, answer: str, cited: tuple[int, ...]) -> TutorState:
+    """An answer that went through, and a notice naming any side of a comparison it leaves
+    out ("I found nothing about the Cambridge MPhil …"): one side's facts alone would read
+    as the whole comparison."""
+    update: TutorState = {"answer": answer, "cited": list(cited)}
+    missing = uncited_sides(state, list(cited))
+    if missing:
+        side_notice = prompt("side_not_found", state.get("language", "en")).format(side=missing[0])
+        update["notice"] = " ".join(filter(None, [state.get("notice"), side_notice]))
+    return update
 
 
 def titled_sources(state: TutorState) -> list[str]:
@@ -321,4 +338,4 @@ def fallback(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
     verdict = grounding.verify_answer(draft, titled_sources(state), state["question"])
     if grounding.declines(draft) or not verdict.cited or not evidence.states_what_is_asked(state["question"], verdict.answer):
         return {"route": "refuse", "refusal_reason": "withheld" if state.get("blocked") else "out_of_scope", "answer": ""}
-    return {"answer": verdict.answer, "cited": list(verdict.cited), "llm_used": "extractive"}
+    return {**answered(state, verdict.answer, verdict.cited), "llm_used": "extractive"}

@@ -85,3 +85,11 @@ def side_sources(state: TutorState, context: list[tuple[SearchHit, str]]) -> lis
         owners.append(0 if first < second else 1)
     numbers = [[n for n, owner in enumerate(owners, start=1) if owner == side] for side in (0, 1)]
     return list(zip(sides, numbers)) if all(numbers) else []
+
+
+def uncited_sides(state: TutorState, cited: list[int]) -> list[str]:
+    """The sides of a comparison drafted side by side that the answer cites none of their own
+    passages for: their draft declined, or the checks left it out. The learner must be told,
+    or one side's facts read as the whole comparison."""
+    context = list(zip(state.get("source_hits", []), state.get("sources", [])))
+    return [side for side, numbers in side_sources(state, context) if not set(numbers) & set(cited)]
