@@ -27,6 +27,7 @@ from tutor.llm import (
     ensure_local_model,
     make_chat_model,
 )
+from tutor.repetition import repeats_itself
 
 from .conftest import free_port
 
@@ -313,6 +314,24 @@ def test_two_processes_assembling_at_once_both_succeed(tmp_path: Path) -> None:
 
 
 # --------------------------------------------------------------------------- local backend
+
+
+@pytest.mark.slow
+def test_local_backend_stops_an_answer_that_repeats_itself(model_cache: Path) -> None:
+    """Looping, the model would write to its token limit (seconds of text the checks throw
+    away); it is stopped at the loop's third turn, in a call and in a stream alike."""
+    model = make_chat_model(settings_for(model_cache, llm_max_answer_tokens=150), "local")
+    looping = "Write the sentence 'I like tea.' 300 times."
+    assert 3 <= model.invoke(looping).text.count("I like tea.") < 12  # 150 tokens hold over 30
+    assert 3 <= "".join(c.text for c in model.stream(looping)).count("I like tea.") < 12
+    assert "1, 2, 3, 4, 5, 6, 7, 8, 9, 10" in model.invoke("Count from 1 to 10, separated by commas.").text  # no loop, no stop
+
+
+def test_a_loop_is_its_last_run_of_tokens_come_back_a_third_time() -> None:
+    assert repeats_itself([7, 8, 9, 10] * 6, span=16) and not repeats_itself([7, 8, 9, 10] * 5, span=16)
+    assert repeats_itself(list(range(20)) * 2 + list(range(16)), span=16)
+    assert not repeats_itself(list(range(20)) * 2 + list(range(15)), span=16), "the last run came twice"
+    assert not repeats_itself(list(range(100))) and not repeats_itself([])
 
 
 @pytest.mark.slow

@@ -29,6 +29,7 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 
 from tutor.config import LLMBackend, Settings
 from tutor.extractive import ExtractiveChat
+from tutor.repetition import LoopBreaker
 
 MODEL_FILENAME = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
 MODEL_SIZE = 1_117_320_768
@@ -202,6 +203,13 @@ def _shared_llama(model_path: str, n_ctx: int, n_threads: int, lookup_tokens: in
         return _LLAMAS[key]
 
 
+def _loop_breaker(llama: Any) -> Any:
+    """A fresh `LoopBreaker` for one generation (it remembers where the prompt ends)."""
+    from llama_cpp import LogitsProcessorList
+
+    return LogitsProcessorList([LoopBreaker(llama.token_eos())])
+
+
 def _close_llamas() -> None:
     """Free the models before interpreter shutdown; llama.cpp's own finaliser runs too late
     (its C bindings are already gone) and prints an ignored TypeError."""
@@ -253,7 +261,7 @@ class LlamaCppChat(BaseChatModel):
         llama, lock = _shared_llama(self.model_path, self.n_ctx, self.n_threads, self.lookup_tokens)
         with lock:
             response = llama.create_chat_completion(
-                messages=_to_openai_messages(messages), **self._params(stop, kwargs)
+                messages=_to_openai_messages(messages), **self._params(stop, kwargs), logits_processor=_loop_breaker(llama)
             )
         choice = response["choices"][0]
         usage = response.get("usage") or {}
@@ -278,7 +286,7 @@ class LlamaCppChat(BaseChatModel):
         llama, lock = _shared_llama(self.model_path, self.n_ctx, self.n_threads, self.lookup_tokens)
         with lock:
             parts = llama.create_chat_completion(
-                messages=_to_openai_messages(messages), stream=True, **self._params(stop, kwargs)
+                messages=_to_openai_messages(messages), stream=True, **self._params(stop, kwargs), logits_processor=_loop_breaker(llama)
             )
             for part in parts:
                 choice = part["choices"][0]
