@@ -320,6 +320,10 @@ def test_a_comparison_is_drafted_one_side_at_a_time_from_its_own_passages(servic
     first, second = (source_titles(heard) for heard in model.heard)
     assert len(model.heard) == 2 and "answer for the Cambridge MPhil in Machine Learning only" in model.heard[0]
     assert "KU Leuven MSc in Artificial Intelligence only" in model.heard[1]
+    # each side is asked its own part of the question: told of the other side, a side's draft
+    # made claims about it from its own passages ("…, while tum data engineering focuses on…")
+    asked = [heard.split("Question: ")[1].split("\n")[0] for heard in model.heard]
+    assert asked == ["Which is longer, the Cambridge MPhil in Machine Learning?", "Which is longer, the KU Leuven MSc in Artificial Intelligence?"]
     assert any("Cambridge" in title for title in first.values()) and not any("Leuven" in title for title in first.values())
     assert any("Leuven" in title for title in second.values()) and not any("Cambridge" in title for title in second.values())
     whole = {n: heading(hit) for n, hit in enumerate(state["source_hits"], start=1)}

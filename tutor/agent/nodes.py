@@ -206,13 +206,17 @@ def drafted_answers(state: TutorState, context: list[tuple[SearchHit, str]], run
 
 def answer_messages(state: TutorState, context: list[tuple[SearchHit, str]]) -> list[str]:
     """The prompts to draft from: one for the question, or one for each side of a comparison,
-    which sees only the passages found for its side (numbered as in the whole answer)."""
+    which sees only the passages found for its side (numbered as in the whole answer) and its
+    own part of the question: told of the other side, a side's draft made claims about it from
+    its own passages ("The KU Leuven MSc emphasizes …, while tum data engineering focuses on …")."""
     titles, texts = [heading(hit) for hit, _ in context], [text for _, text in context]
     sides = side_sources(state, context)
     if sides:
+        parts = policy.comparison_parts(state["question"])
+        asked = parts if len(parts) == len(sides) else [state["question"]] * len(sides)
         return [
-            answer_message(numbered_sources([titles[n - 1] for n in numbers], [texts[n - 1] for n in numbers], numbers), state["question"], side=side)
-            for side, numbers in sides
+            answer_message(numbered_sources([titles[n - 1] for n in numbers], [texts[n - 1] for n in numbers], numbers), part, side=side)
+            for (side, numbers), part in zip(sides, asked)
         ]
     premise, yes_no = tuple(state.get("premise", ())), evidence.asks_yes_or_no(state["question"])
     return [answer_message(numbered_sources(titles, texts), state["question"], state.get("earlier", ""), premise, yes_no)]
