@@ -419,6 +419,17 @@ def test_a_headings_list_number_backs_no_figure_but_its_name_backs_a_name() -> N
     assert grounding.heading_as_evidence("1. Welcome Session") == "Welcome Session"
 
 
+def test_a_sentence_that_says_again_what_the_answer_said_is_left_out() -> None:
+    """A small model restates a fact found in two passages; the learner reads it once."""
+    twice = "The career fair was held online on November 19 and 20 [2]. It was held online, on November 19 and 20 [2]."
+    verdict = grounding.verify_answer(twice, SOURCES)
+    assert verdict.ok and verdict.answer == "The career fair was held online on November 19 and 20 [2]." and verdict.stated == 1
+    # a new word, figure or name is something new: it stays
+    for more in ("The fair was held exclusively online [2].", "It was the first OPIT career fair [2].", "Tuition costs as little as €2,250 per term [1]."):
+        assert grounding.verify_answer(f"The career fair was held online on November 19 and 20 [2]. {more}", SOURCES).answer.endswith(more)
+    assert not grounding.restates("The fair ran on November 20 [2].", ["The fair was held online on November 19 [2]."])
+
+
 def test_a_sentence_that_points_back_at_a_left_out_one_goes_with_it() -> None:
     sources = ["Tuition is €2,250 per term. It can be paid in three instalments."]
     after_invented = grounding.verify_answer("Tuition is €9,999 per term [1]. This is paid in three instalments [1].", sources)

@@ -181,7 +181,7 @@ def verify_answer(
     fixed: list[str] = []
     left_out = False
     for stated in (without_echoed_tag(without_source_phrases(s)) for s in split_sentences(answer)):
-        if states_nothing(stated, question):  # no claim to hold against the draft, nothing for the learner
+        if states_nothing(stated, question) or restates(stated, fixed):  # no claim to hold against the draft, nothing for the learner
             continue
         kept = None if left_out and points_back(stated) else checked(stated, sources, question, premise, invalid)
         if kept is None:
@@ -245,6 +245,16 @@ def states_nothing(sentence: str, question: str = "") -> bool:
     """A citation stands where the fact should be, or the sentence only points at the sources:
     no fact to check, and none for the learner."""
     return bool(GAP_BEFORE_CITATION.search(sentence)) or bool(SOURCE_TALK.search(sentence)) and is_meta_sentence(CITATION.sub("", sentence), question)
+
+
+def restates(sentence: str, said: list[str]) -> bool:
+    """Does the sentence only say again what the answer has said? A small model restates a
+    fact found in two passages ("It builds on OPIT's BSc … [2]." twice), and a comparison's
+    two side drafts can both give a fact of a shared page: every content word, figure and
+    name of it is already there."""
+    before = CITATION.sub("", " ".join(said))
+    body = CITATION.sub("", sentence)
+    return bool(said) and stems(body) <= stems(before) and names_and_figures_in(body, before)
 
 
 def cited_in(text: str) -> tuple[int, ...]:
