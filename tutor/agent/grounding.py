@@ -172,8 +172,9 @@ def verify_answer(
 ) -> Verdict:
     """Every [n] must name a real source that backs its sentence; uncited but supported
     sentences get the citation of the source that backs them; sentences that state nothing
-    ("This is stated in the first source [1].") are left out, and so is one that points back
-    at a left-out sentence ("This is done through ..."). What the question claims and
+    ("This is stated in the first source [1].") or only say again what the answer has said
+    are left out, and so is one that points back at a left-out sentence ("This is done
+    through ..."). What the question claims and
     the passages never say (`premise`) may be named only to deny it; a "yes" must confirm
     what the cited passages state (`unfounded_yes`, with the model's reading `confirms`)."""
     invalid: set[int] = set()
