@@ -174,15 +174,15 @@ def verify_answer(
     sentences get the citation of the source that backs them; sentences that state nothing
     ("This is stated in the first source [1].") or only say again what the answer has said
     are left out, and so is one that points back at a left-out sentence ("This is done
-    through ..."). What the question claims and
-    the passages never say (`premise`) may be named only to deny it; a "yes" must confirm
-    what the cited passages state (`unfounded_yes`, with the model's reading `confirms`)."""
+    through ..."). What the question claims and the passages never say (`premise`) may be
+    named only to deny it; a "yes" must confirm what the cited passages state
+    (`unfounded_yes`, with the model's reading `confirms`)."""
     invalid: set[int] = set()
     unsupported: list[str] = []
     fixed: list[str] = []
     left_out = False
     for stated in (without_echoed_tag(without_source_phrases(s)) for s in split_sentences(answer)):
-        if states_nothing(stated, question) or restates(stated, fixed):  # no claim to hold against the draft, nothing for the learner
+        if states_nothing(stated, question) or restates(stated, fixed):  # nothing new to check, nothing new for the learner
             continue
         kept = None if left_out and points_back(stated) else checked(stated, sources, question, premise, invalid)
         if kept is None:

@@ -292,7 +292,7 @@ def answered(state: TutorState, answer: str, cited: tuple[int, ...]) -> TutorSta
     out ("I found nothing about the Cambridge MPhil …"): one side's facts alone would read
     as the whole comparison."""
     update: TutorState = {"answer": answer, "cited": list(cited)}
-    missing = uncited_sides(state, list(cited))
+    missing = uncited_sides(state, cited)
     if missing:
         side_notice = prompt("side_not_found", state.get("language", "en")).format(side=missing[0])
         update["notice"] = " ".join(filter(None, [state.get("notice"), side_notice]))

@@ -3,6 +3,8 @@ within a token budget, and which of them each side of a comparison sees."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from tutor.agent import evidence, policy
 from tutor.agent.state import TutorState
 from tutor.chunking import count_tokens
@@ -87,9 +89,9 @@ def side_sources(state: TutorState, context: list[tuple[SearchHit, str]]) -> lis
     return list(zip(sides, numbers)) if all(numbers) else []
 
 
-def uncited_sides(state: TutorState, cited: list[int]) -> list[str]:
+def uncited_sides(state: TutorState, cited: Collection[int]) -> list[str]:
     """The sides of a comparison drafted side by side that the answer cites none of their own
     passages for: their draft declined, or the checks left it out. The learner must be told,
     or one side's facts read as the whole comparison."""
     context = list(zip(state.get("source_hits", []), state.get("sources", [])))
-    return [side for side, numbers in side_sources(state, context) if not set(numbers) & set(cited)]
+    return [side for side, numbers in side_sources(state, context) if set(numbers).isdisjoint(cited)]
