@@ -3,11 +3,15 @@ fact check and the per-language fixed replies (the agent end to end is in test_a
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from langchain_core.language_models import GenericFakeChatModel
+from langchain_core.messages import AIMessage
 
 from tutor.agent.grounding import faithful_translation
 from tutor.agent.prompts import prompt
-from tutor.agent.translation import was_english
+from tutor.agent.translation import lines_to_learner, was_english
 from tutor.language import LANGUAGES, detect
 
 
@@ -63,11 +67,27 @@ def test_a_translation_keeps_markers_and_figures() -> None:
     assert not faithful_translation(english, "")
 
 
+FIELD = re.compile(r"\{\w+\}")
+
+
 @pytest.mark.parametrize("language", [code for code in LANGUAGES if code != "en"])
 def test_fixed_replies_are_written_out_per_language(language: str) -> None:
     """Every fixed reply has its own text, with the same fields as the English one."""
-    for name in ("refuse", "unsafe", "withheld", "smalltalk", "clarify", "untranslated", "too_long"):
+    for name in ("refuse", "unsafe", "withheld", "smalltalk", "clarify", "untranslated", "too_long", "side_not_found", "about_title"):
         text = prompt(name, language)
-        assert text != prompt(name) and detect(text.replace("{name}", "")) == language
-        assert ("{name}" in text) == ("{name}" in prompt(name))
+        assert text != prompt(name) and detect(FIELD.sub("", text)) == language
+        assert sorted(FIELD.findall(text)) == sorted(FIELD.findall(prompt(name))), "the same fields to fill in"
     assert prompt("answer", language) == prompt("answer"), "prompts for the model stay English"
+
+
+def test_suggestions_on_a_title_keep_the_title_as_the_content_writes_it() -> None:
+    """The model translated titles word for word ("Ten Years of Library Carpentry" ->
+    "Libros de carpintería de diez años"): a suggestion on a title takes the language's own
+    wording around the title, and only the other suggestions go to the model, in one call."""
+    model = GenericFakeChatModel(messages=iter([AIMessage("¿Dónde se pueden encontrar aliados en el campus?")]))
+    english = ["What should I know about Ten Years of Library Carpentry?", "Where can allies on campus be found?", "What should I know about OPIT’s First Career Fair?"]
+    assert lines_to_learner(model, english, "es") == [
+        "¿Qué debería saber sobre Ten Years of Library Carpentry?",
+        "¿Dónde se pueden encontrar aliados en el campus?",
+        "¿Qué debería saber sobre OPIT’s First Career Fair?",
+    ]

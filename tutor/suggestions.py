@@ -17,6 +17,7 @@ from dataclasses import replace
 from itertools import zip_longest
 from pathlib import Path
 
+from tutor.agent.prompts import prompt
 from tutor.chunking import Chunk
 from tutor.corpus import Document
 from tutor.text import as_written
@@ -49,7 +50,7 @@ def heading_questions(document: Document, sections: Iterable[str]) -> list[str]:
         if last.endswith("?"):
             asked.append(last)
         elif 1 < len(last.split()) <= MAX_HEADING_WORDS:
-            topical.append(f"What should I know about {last}?")
+            topical.append(prompt("about_title").format(title=last))
     return asked + topical
 
 

@@ -53,8 +53,28 @@ def to_learner(model: BaseChatModel, text: str, language: str) -> str:
 
 
 def lines_to_learner(model: BaseChatModel, lines: list[str], language: str) -> list[str]:
-    """Several short lines (suggested questions) in one call; the English ones when the
-    model does not give back exactly one line for each."""
+    """Suggested questions in the learner's language. One about a title ("What should I know
+    about Ten Years of Library Carpentry?") takes the language's own wording with the title as
+    the content writes it: the model translated titles word for word ("Libros de carpintería
+    de diez años"), which names nothing the learner can find, and asked back, searches worse.
+    The others go to the model in one call; the English ones when it does not give back
+    exactly one line for each."""
+    about = [about_title_in(line, language) for line in lines]
+    others = [line for line, localised in zip(lines, about) if localised is None]
+    translated = iter(model_lines(model, others, language))
+    return [localised if localised is not None else next(translated) for localised in about]
+
+
+def about_title_in(line: str, language: str) -> str | None:
+    """A suggestion on a title in the learner's language, or None for any other line."""
+    before, after = prompt("about_title").split("{title}")
+    title = line[len(before) : len(line) - len(after)] if line.startswith(before) and line.endswith(after) else ""
+    return prompt("about_title", language).format(title=title) if title.strip() else None
+
+
+def model_lines(model: BaseChatModel, lines: list[str], language: str) -> list[str]:
+    """Several short lines in one model call; the English ones when the model does not give
+    back exactly one line for each."""
     if not lines:
         return lines
     translated = [line.strip().removeprefix("- ") for line in to_learner(model, "\n".join(lines), language).splitlines()]
