@@ -80,6 +80,10 @@ def test_follow_ups_without_pronouns_are_told_by_retrieval() -> None:
         ("Is the course taught in English or in Italian?", ["Is the course taught in English?", "Is the course taught in Italian?"]),
         ("Does OPIT offer an MBA or a PhD?", ["Does OPIT offer an MBA?", "Does OPIT offer a PhD?"]),
         ("Does the bachelor last 2 or 3 years?", ["Does the bachelor last 2 years?", "Does the bachelor last 3 years?"]),
+        ("seat price in an upper-middle vs a low income country?", ["seat price in an upper-middle?", "seat price in a low income country?"]),
+        # a choice that opens with its first side shares no stem with the second
+        ("oxford advanced cs msc vs cambridge mphil: what does each cover",
+         ["oxford advanced cs msc: what does each cover", "cambridge mphil: what does each cover"]),
     ],
 )
 def test_comparisons_are_split_into_one_query_per_side(question: str, parts: list[str]) -> None:

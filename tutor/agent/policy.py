@@ -53,6 +53,10 @@ CHOICES = (
     _choice(r"(?<=[,:])(?=\s)", r"or|vs\.?|versus"),
     _choice(r"^", r"or|vs\.?|versus"),
 )
+# the first word of a question that opens as one ("Is the MSc taught online or on campus?")
+QUESTION_OPENING = re.compile(
+    r"(?:is|are|was|were|do|does|did|can|could|will|would|should|has|have|had|what|which|who|how|when|where)$", re.IGNORECASE
+)
 CONTEXT_QUESTIONS = 2  # earlier questions a follow-up may borrow its subject from
 FRAGMENT_WORDS = 3  # an earlier question of this many words or fewer ("year?") needs its own predecessor
 
@@ -164,10 +168,15 @@ def _aligned_sides(a: list[str], b: list[str]) -> tuple[str, str]:
     shorter second side takes the place of the first side's tail ("Is the MSc taught online
     or on campus?" -> "Is the MSc taught on campus"). The tail starts at the last word the
     second side starts with ("in English or in Italian"), at the last article when it starts
-    with one ("an MBA or a PhD"), else it is the last word; "2 or 3 years" lends its unit."""
+    with one ("seat price in an upper-middle vs a low income country"); else, in a question
+    that opens as one, it is the last word. A choice that opens with its first side has no
+    stem to share: "oxford advanced cs msc vs cambridge mphil" sets two programmes side by
+    side, not "oxford advanced cs cambridge mphil". "2 or 3 years" lends its unit."""
     articles = {"a", "an", "the"}
     lead = b[0].lower()
     starts = [n for n, w in enumerate(a) if w.lower() == lead or (lead in articles and w.lower() in articles)]
+    if not (starts and starts[-1] > 0) and not QUESTION_OPENING.match(a[0]):
+        return " ".join(a), " ".join(b)
     tail = starts[-1] if starts and starts[-1] > 0 else len(a) - 1
     if _is_amount(a[-1]) and _is_amount(lead):
         a = [*a, *b[1:]]
