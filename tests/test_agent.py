@@ -12,7 +12,7 @@ from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 from pydantic import Field
 
-from tutor.agent import claims
+from tutor.agent import claims, translation
 from tutor.agent.graph import build_graph
 from tutor.agent.nodes import MAX_REWRITES, heading
 from tutor.agent.passages import context_units, select_context, side_sources
@@ -576,6 +576,13 @@ def test_local_llm_answers_an_italian_question_in_italian(local_service: TutorSe
     assert all(f"[{c.n}]" in final.answer for c in final.citations)
     streamed = "".join(event.text for event in events if isinstance(event, Token))
     assert streamed.strip() == final.answer.strip(), "only the Italian answer is streamed"
+
+
+@pytest.mark.slow
+def test_local_llm_keeps_the_names_of_an_answer_it_translates(local_service: TutorService) -> None:
+    """Told only to keep names, it wrote "La carpentry software fue fundada en 1998. [1]"."""
+    translated = translation.to_learner(local_service.context.chat_model, "Software Carpentry was founded in 1998. [1]", "es")
+    assert "Software Carpentry" in translated and "1998. [1]" in translated and detect(translated) == "es"
 
 
 @pytest.mark.slow

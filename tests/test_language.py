@@ -11,7 +11,7 @@ from langchain_core.messages import AIMessage
 
 from tutor.agent.grounding import faithful_translation
 from tutor.agent.prompts import prompt
-from tutor.agent.translation import lines_to_learner, was_english
+from tutor.agent.translation import lines_to_learner, names_in, reply_messages, was_english
 from tutor.language import LANGUAGES, detect
 
 
@@ -91,3 +91,13 @@ def test_suggestions_on_a_title_keep_the_title_as_the_content_writes_it() -> Non
         "¿Dónde se pueden encontrar aliados en el campus?",
         "¿Qué debería saber sobre OPIT’s First Career Fair?",
     ]
+
+
+def test_the_names_of_an_answer_are_listed_to_be_kept_in_its_translation() -> None:
+    """A name is its capitalised words and the small words inside it; the capital that
+    opens a sentence is none."""
+    english = "The MSc in Applied Data Science & AI lasts 18 months [1]. Its chair sits on the Code of Conduct Committee [2]. Tuition is paid per term [1]."
+    assert names_in(english) == ["The MSc in Applied Data Science & AI", "Code of Conduct Committee"]
+    system = str(reply_messages(english, "it")[0].content)
+    assert "Italian" in system and system.endswith(prompt("keep_names").format(names="The MSc in Applied Data Science & AI; Code of Conduct Committee"))
+    assert "names exactly as written, untranslated" not in str(reply_messages("Tuition is paid per term [1].", "it")[0].content)

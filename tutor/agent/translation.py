@@ -7,12 +7,17 @@ backend) nothing is translated: the question goes on as asked.
 
 from __future__ import annotations
 
+import re
+
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from tutor.agent.prompts import prompt
 from tutor.language import LANGUAGES, ordinary_words
-from tutor.text import WORD
+from tutor.text import CITATION, WORD, split_sentences
+
+# capitalised words, joined inside a name by "of", "for", "in", "the" or "&"
+NAME = re.compile(r"[A-Z][\w'’&.-]*(?:\s+(?:(?:of|for|in|the|&)\s+)*[A-Z][\w'’&.-]*)*")
 
 
 def translates(language: str, llm_name: str) -> bool:
@@ -40,8 +45,27 @@ def was_english(question: str, english: str) -> bool:
 
 
 def reply_messages(text: str, language: str) -> list[BaseMessage]:
-    """The request to write an English reply in the learner's language."""
-    return [SystemMessage(prompt("translate_reply").format(language=LANGUAGES[language])), HumanMessage(text)]
+    """The request to write an English reply in the learner's language, with the names it
+    gives listed to be kept: told only to keep names, the model still translated them
+    ("Software Carpentry was founded…" -> "La carpentry software fue fundada…")."""
+    system = prompt("translate_reply").format(language=LANGUAGES[language])
+    names = names_in(text)
+    if names:
+        system += " " + prompt("keep_names").format(names="; ".join(names))
+    return [SystemMessage(system), HumanMessage(text)]
+
+
+def names_in(text: str) -> list[str]:
+    """The names an English reply gives ("Code of Conduct Committee", "MSc in Applied Data
+    Science & AI"), each once: capitalised words, and the small words that join them inside a
+    name. A lone capital that opens a sentence is no name."""
+    found = []
+    for sentence in split_sentences(CITATION.sub("", text)):
+        for match in NAME.finditer(sentence):
+            name = match.group().rstrip(".")
+            if match.start() > 0 or " " in name:
+                found.append(name)
+    return list(dict.fromkeys(found))
 
 
 def to_learner(model: BaseChatModel, text: str, language: str) -> str:
