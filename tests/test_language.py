@@ -11,7 +11,12 @@ from langchain_core.messages import AIMessage
 
 from tutor.agent.grounding import faithful_translation
 from tutor.agent.prompts import prompt
-from tutor.agent.translation import lines_to_learner, names_in, reply_messages, was_english
+from tutor.agent.translation import (
+    lines_to_learner,
+    names_in,
+    reply_messages,
+    was_english,
+)
 from tutor.language import LANGUAGES, detect
 
 
