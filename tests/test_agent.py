@@ -586,6 +586,14 @@ def test_local_llm_keeps_the_names_of_an_answer_it_translates(local_service: Tut
 
 
 @pytest.mark.slow
+def test_local_llm_translates_suggested_questions_without_answering_them(local_service: TutorService) -> None:
+    """Given the answer's translation prompt, it answered them: "OPIT es una organización…"."""
+    english = ["What are the key skills required for a machine learning engineer?", "What is OPIT?", "What are the main benefits of taking part in hackathons?"]
+    spanish = translation.lines_to_learner(local_service.context.chat_model, english, "es")
+    assert spanish != english and all(line.endswith("?") for line in spanish) and detect(" ".join(spanish)) == "es"
+
+
+@pytest.mark.slow
 def test_local_llm_declines_a_spanish_question_in_spanish(local_service: TutorService) -> None:
     final = local_service.ask("¿Cuál es la capital de Australia?")
     assert final.route == "refuse" and final.answer.startswith(prompt("refuse", "es").split("{name}")[0])

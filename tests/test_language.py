@@ -106,3 +106,16 @@ def test_the_names_of_an_answer_are_listed_to_be_kept_in_its_translation() -> No
     system = str(reply_messages(english, "it")[0].content)
     assert "Italian" in system and system.endswith(prompt("keep_names").format(names="The MSc in Applied Data Science & AI; Code of Conduct Committee"))
     assert "names exactly as written, untranslated" not in str(reply_messages("Tuition is paid per term [1].", "it")[0].content)
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "OPIT es una organización que ofrece programas de formación [1].\nLos hackathons enseñan a innovar [2].",  # answered, not translated
+        "¿Qué es OPIT?\n¿Cuáles son los beneficios de participar en hacking马拉松?",  # out of the Latin script
+        "¿Qué es OPIT?",  # one line for two
+    ],
+)
+def test_suggestions_stay_english_when_the_model_does_not_translate_them_as_questions(reply: str) -> None:
+    english = ["What is OPIT?", "What are the main benefits of taking part in hackathons?"]
+    assert lines_to_learner(GenericFakeChatModel(messages=iter([AIMessage(reply)])), english, "es") == english

@@ -18,6 +18,7 @@ from tutor.text import CITATION, WORD, split_sentences
 
 # capitalised words, joined inside a name by "of", "for", "in", "the" or "&"
 NAME = re.compile(r"[A-Z][\w'’&.-]*(?:\s+(?:(?:of|for|in|the|&)\s+)*[A-Z][\w'’&.-]*)*")
+NOT_LATIN = re.compile(r"[^\u0000-\u024F\u2000-\u20CF]")  # beyond Latin letters, punctuation and currency signs
 
 
 def translates(language: str, llm_name: str) -> bool:
@@ -70,9 +71,14 @@ def names_in(text: str) -> list[str]:
 
 def to_learner(model: BaseChatModel, text: str, language: str) -> str:
     """An English reply in the learner's language (empty when the model fails)."""
+    return reply_of(model, reply_messages(text, language))
+
+
+def reply_of(model: BaseChatModel, messages: list[BaseMessage]) -> str:
+    """The model's reply; empty when it fails, and the caller keeps the English."""
     try:
-        return str(model.invoke(reply_messages(text, language)).content).strip()
-    except Exception:  # the caller keeps the English reply
+        return str(model.invoke(messages).content).strip()
+    except Exception:  # a model server that went away
         return ""
 
 
@@ -81,8 +87,7 @@ def lines_to_learner(model: BaseChatModel, lines: list[str], language: str) -> l
     about Ten Years of Library Carpentry?") takes the language's own wording with the title as
     the content writes it: the model translated titles word for word ("Libros de carpintería
     de diez años"), which names nothing the learner can find, and asked back, searches worse.
-    The others go to the model in one call; the English ones when it does not give back
-    exactly one line for each."""
+    The others go to the model in one call (`model_lines`)."""
     about = [about_title_in(line, language) for line in lines]
     others = [line for line, localised in zip(lines, about) if localised is None]
     translated = iter(model_lines(model, others, language))
@@ -97,10 +102,13 @@ def about_title_in(line: str, language: str) -> str | None:
 
 
 def model_lines(model: BaseChatModel, lines: list[str], language: str) -> list[str]:
-    """Several short lines in one model call; the English ones when the model does not give
-    back exactly one line for each."""
+    """Several suggested questions in one model call, with a prompt of their own: given the
+    reply's prompt, the model answered them ("What is OPIT?" -> "OPIT es una organización…").
+    The English ones when the model fails, does not give back one question for each, or
+    writes outside the Latin script all five languages use ("hacking马拉松")."""
     if not lines:
         return lines
-    translated = [line.strip().removeprefix("- ") for line in to_learner(model, "\n".join(lines), language).splitlines()]
-    translated = [line for line in translated if line]
-    return translated if len(translated) == len(lines) else lines
+    messages = [SystemMessage(prompt("translate_questions").format(language=LANGUAGES[language])), HumanMessage("\n".join(lines))]
+    translated = [line.strip().removeprefix("- ") for line in reply_of(model, messages).splitlines() if line.strip()]
+    asked = len(translated) == len(lines) and all(mine.endswith("?") == theirs.endswith("?") for mine, theirs in zip(translated, lines))
+    return translated if asked and not any(NOT_LATIN.search(line) for line in translated) else lines
