@@ -26,13 +26,18 @@ def translates(language: str, llm_name: str) -> bool:
     return language != "en" and llm_name != "extractive"
 
 
+def reply_of(model: BaseChatModel, messages: list[BaseMessage]) -> str:
+    """The model's reply; empty when it fails, and the caller keeps the learner's or the
+    English words."""
+    try:
+        return str(model.invoke(messages).content).strip()
+    except Exception:  # a model server that went away
+        return ""
+
+
 def to_english(model: BaseChatModel, question: str) -> str:
     """The question in English; as asked when the model fails or replies with nothing."""
-    try:
-        reply = str(model.invoke([SystemMessage(prompt("translate")), HumanMessage(question)]).content)
-    except Exception:  # a model server that went away: search with the learner's own words
-        return question
-    return " ".join(reply.split()) or question
+    return " ".join(reply_of(model, [SystemMessage(prompt("translate")), HumanMessage(question)]).split()) or question
 
 
 def was_english(question: str, english: str) -> bool:
@@ -72,14 +77,6 @@ def names_in(text: str) -> list[str]:
 def to_learner(model: BaseChatModel, text: str, language: str) -> str:
     """An English reply in the learner's language (empty when the model fails)."""
     return reply_of(model, reply_messages(text, language))
-
-
-def reply_of(model: BaseChatModel, messages: list[BaseMessage]) -> str:
-    """The model's reply; empty when it fails, and the caller keeps the English."""
-    try:
-        return str(model.invoke(messages).content).strip()
-    except Exception:  # a model server that went away
-        return ""
 
 
 def lines_to_learner(model: BaseChatModel, lines: list[str], language: str) -> list[str]:
