@@ -328,6 +328,35 @@ def test_a_yes_that_turns_down_its_own_claim_is_no_yes(question: str, draft: str
     assert verdict.answer.startswith("Yes") is not denies
 
 
+INSTRUCTORS = "How many certified Instructors does The Carpentries have?"
+
+
+@pytest.mark.parametrize(
+    ("question", "draft", "passage", "stands"),
+    [
+        # the figure is not in the passage: the small model denies instead
+        (INSTRUCTORS, "There are currently no certified Instructors at The Carpentries [1].",
+         "Become a certified Instructor of The Carpentries: attend the training and complete the checkout.", False),
+        ("What experience do I need for a workshop?", "Workshops do not require any prior experience [1].",
+         "No prior experience is needed for a workshop.", True),
+        ("Who is the KU Leuven master for?", "It suits graduates who don't want to restart their education [1].",
+         "It suits graduates who don’t want to restart their education.", True),  # the page's apostrophe
+        # a yes/no question's "no" is for the claim checks: the passage need deny nothing
+        ("Is the workshop held in person?", "No, the workshop is not held in person: it runs online [1].",
+         "The workshop runs online.", True),
+    ],
+)
+def test_a_denial_nobody_asked_for_needs_a_passage_that_denies_something(question: str, draft: str, passage: str,
+                                                                        stands: bool) -> None:
+    verdict = grounding.verify_answer(draft, [passage], question)
+    assert (verdict.answer == draft) is stands
+    assert bool(verdict.unsupported) is not stands
+
+
+def test_a_pages_typographic_apostrophe_negates_too() -> None:
+    assert grounding.negated_words("graduates who don’t want to restart") == grounding.negated_words("graduates who don't want to restart") != set()
+
+
 def test_a_yes_needs_the_claims_names_and_figures_in_its_passage_whatever_the_model_reads() -> None:
     """The draft leaves "Brighton" out; the claim's "yes" would still affirm it, and no passage
     says it: the model is not asked."""

@@ -18,8 +18,9 @@ from tutor.agent.evidence import (
 )
 from tutor.text import CITATION, FIGURE, split_sentences, stems
 
-# "not", "never", "nor", "cannot", "rather than", "instead of", "isn't"; "no" but not the answer's "No, ..."
-NEGATION = r"(?:\b(?:not|never|nor|cannot|rather than|instead of|other than)\b|n't\b|\bno\b(?!,))"
+# "not", "never", "nor", "cannot", "rather than", "instead of", "isn't" (or "isn’t", as pages
+# write it); "no" but not the answer's "No, ..."
+NEGATION = r"(?:\b(?:not|never|nor|cannot|rather than|instead of|other than)\b|n['’]t\b|\bno\b(?!,))"
 ANSWERED_NO = re.compile(r"\W*no\b", re.IGNORECASE)  # an answer that begins with its "no"
 ANSWERED_YES = re.compile(r"\W*yes\b", re.IGNORECASE)  # ... or with its "yes"
 # (claim, passages) -> do the passages state the claim? A model's reading (tutor/agent/claims.py)
@@ -205,15 +206,27 @@ def checked(stated: str, sources: list[str], question: str, premise: tuple[str, 
     """The sentence as it may stand, its citation added where a source backs it and it had
     none; None when no source backs it. Citations to no source are added to `invalid`."""
     sentence = without_denied(stated, premise)
+    body = CITATION.sub("", stated).rstrip()
+    if denies_unasked(body, question, premise):  # only a passage that denies something may back it
+        sources = [source if NEGATED.search(source) else "" for source in sources]
     numbers = [int(n) for n in CITATION.findall(sentence)]
     invalid.update(n for n in numbers if not 1 <= n <= len(sources))
     if any(supported(sentence, sources[n - 1]) for n in numbers if 1 <= n <= len(sources)):
         return stated
     best = best_source(sentence, sources)
-    body = CITATION.sub("", stated).rstrip()
     if best is not None:  # "the sources do not state that ..." is checked, not cited: no source says it
         return body if declines(body) else attach_citation(body, best)
     return body if is_meta_sentence(sentence, question) else None
+
+
+def denies_unasked(sentence: str, question: str, premise: tuple[str, ...]) -> bool:
+    """Does the sentence deny something the question neither claimed nor asked to confirm?
+    Then only a passage that denies something may back it: to "How many certified Instructors
+    does The Carpentries have?", a small model that cannot find the figure writes "There are
+    currently no certified Instructors [1]", whose words all stand in a passage that denies
+    nothing. The "no" of a yes/no question, and a denial of the question's own claim, are the
+    claim checks' to judge; "the sources do not state it" declines, and denies nothing."""
+    return not (asks_to_confirm(question) or premise or declines(sentence)) and bool(re.search(NEGATION, sentence, re.IGNORECASE))
 
 
 def points_back(sentence: str) -> bool:
