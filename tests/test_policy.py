@@ -412,6 +412,13 @@ def test_a_sentence_that_states_nothing_is_left_out_and_backs_nothing(empty: str
     assert not alone.ok and not alone.cited and not alone.answer
 
 
+def test_a_pronoun_where_the_name_should_be_states_nothing() -> None:
+    """A page lists pronouns after names; the model copies "She" for the name asked for."""
+    verdict = grounding.verify_answer("The chair of the committee is She. [1]", ["Committee chair: Sarah Stamps (She/Her)"],
+                                      "Who chairs the committee?")
+    assert not verdict.ok and not verdict.answer
+
+
 def test_a_lead_in_or_a_tail_about_the_sources_is_left_out_and_the_fact_checked() -> None:
     verdict = grounding.verify_answer("The sources state that the career fair was held online on November 19 and 20 [2].", SOURCES)
     assert verdict.ok and verdict.answer == "The career fair was held online on November 19 and 20 [2]."

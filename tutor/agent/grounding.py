@@ -28,10 +28,13 @@ ClaimCheck = Callable[[str, str], bool]
 NEGATED = re.compile(rf"(?:{NEGATION}|\bwithout\b)((?:\W+[\w'’-]+){{1,3}})", re.IGNORECASE)  # and the 1-3 words it turns down
 DENIAL_REACH = 6  # words a negation may stand before the claim it denies ("not on campus in Rome")
 # Sentences that state nothing: a citation where the fact should be ("The deadline is [3].",
-# "It is held in [1]."), or a pointer at the sources instead of what they say ("This information
-# is found in sources [2] and [3].").
+# "It is held in [1]."), or a pronoun ("The chairperson is She. [1]", from a page that lists
+# "She/Her" after a name), or a pointer at the sources instead of what they say ("This
+# information is found in sources [2] and [3].").
 GAP_BEFORE_CITATION = re.compile(
-    r"\b(?:is|are|was|were|be|in|at|on|of|by|for|to|from|the|a|an|with|as|than|per)\W*\[\d{1,2}\]", re.IGNORECASE
+    r"\b(?:is|are|was|were|be|in|at|on|of|by|for|to|from|the|a|an|with|as|than|per"
+    r"|(?:is|are|was|were) (?:he|she|they|him|her|them))\W*\[\d{1,2}\]",
+    re.IGNORECASE,
 )
 SOURCE_TALK = re.compile(r"\b(?:sources?|passages?)\W*\[\d{1,2}\]|\b(?:in|from|by|of) (?:the )?(?:sources?|passages?)\b", re.IGNORECASE)
 # "The sources state that …", "According to the sources, …": the fact follows; the lead-in goes,
