@@ -13,8 +13,10 @@ from tutor.agent.grounding import faithful_translation
 from tutor.agent.prompts import prompt
 from tutor.agent.translation import (
     lines_to_learner,
+    masked_names,
     names_in,
     reply_messages,
+    to_learner,
     was_english,
 )
 from tutor.language import LANGUAGES, detect
@@ -98,14 +100,28 @@ def test_suggestions_on_a_title_keep_the_title_as_the_content_writes_it() -> Non
     ]
 
 
-def test_the_names_of_an_answer_are_listed_to_be_kept_in_its_translation() -> None:
-    """A name is its capitalised words and the small words inside it; the capital that
-    opens a sentence is none."""
+def test_the_names_of_an_answer_go_to_the_model_as_markers_and_come_back_as_written() -> None:
+    """A name is its capitalised words and the small words inside it; the capital that opens
+    a sentence is none. The model sees markers, told to copy them, and the learner the names."""
     english = "The MSc in Applied Data Science & AI lasts 18 months [1]. Its chair sits on the Code of Conduct Committee [2]. Tuition is paid per term [1]."
-    assert names_in(english) == ["The MSc in Applied Data Science & AI", "Code of Conduct Committee"]
-    system = str(reply_messages(english, "it")[0].content)
-    assert "Italian" in system and system.endswith(prompt("keep_names").format(names="The MSc in Applied Data Science & AI; Code of Conduct Committee"))
-    assert prompt("keep_names").split("{names}")[0] not in str(reply_messages("Tuition is paid per term [1].", "it")[0].content)
+    names = names_in(english)
+    assert names == ["The MSc in Applied Data Science & AI", "Code of Conduct Committee"]
+    masked = masked_names(english, names)
+    assert masked == "<A> lasts 18 months [1]. Its chair sits on the <B> [2]. Tuition is paid per term [1]."
+    assert str(reply_messages(masked, "it", marked=True)[0].content).endswith(prompt("keep_markers"))
+    assert prompt("keep_markers") not in str(reply_messages("Tuition is paid per term [1].", "it")[0].content)
+    italian = "<A> dura 18 mesi [1]. La sua presidente siede nel <B> [2]. La retta si paga a trimestre [1]."
+    assert to_learner(GenericFakeChatModel(messages=iter([AIMessage(italian)])), english, "it") == (
+        "The MSc in Applied Data Science & AI dura 18 mesi [1]. La sua presidente siede nel Code of Conduct Committee [2]. "
+        "La retta si paga a trimestre [1]."
+    )
+    translated_name = italian.replace("<B>", "Comitato del Codice di Condotta")  # a dropped marker: no translation
+    assert to_learner(GenericFakeChatModel(messages=iter([AIMessage(translated_name)])), english, "it") == ""
+
+
+def test_a_name_inside_a_longer_one_stays_part_of_it() -> None:
+    english = "OPIT Hackathon 2026 is open to OPIT students on Plan A [1]."
+    assert masked_names(english, names_in(english)) == "<A> 2026 is open to <B> students on <C> [1]."
 
 
 @pytest.mark.parametrize(
