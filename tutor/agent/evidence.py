@@ -42,8 +42,9 @@ GIVEN = re.compile(r"^\W*(?:since|as|given that|because)\b[^,?]*,\s*", re.IGNORE
 # the tags students end a claim with: "..., yeah?", "..., no?", "..., is that so?"
 TAG = r"(?:right|correct|true|yeah|yep|innit|(?:is|are|was|were|do|does|did|has|have|can|could|wo|would|should)n'?t \w+)"
 TAG_AFTER_COMMA = r"(?:yes|no|ok|okay|(?:isn'?t |is )?that so)"  # "What if they say yes?" asks no yes or no
+AUXILIARY = r"(?:is|are|was|were|do|does|did|can|could|will|would|should|has|have|had)"  # a yes/no question opens with one
 CONFIRMATION = re.compile(
-    r"^\W*(is|are|was|were|do|does|did|can|could|will|would|should|has|have|had|isn't|aren't|doesn't|don't)\b"
+    rf"^\W*(?:{AUXILIARY}|isn't|aren't|doesn't|don't)\b"
     rf"|\b{TAG}\W*$|,\s*{TAG_AFTER_COMMA}\W*$",
     re.IGNORECASE,
 )

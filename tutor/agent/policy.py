@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from tutor.agent.evidence import AUXILIARY
 from tutor.agent.safety import asks_for_harm, is_self_harm
 from tutor.screening import INSTRUCTION_RULES
 from tutor.text import CURRENCY, FIGURE, WORD, content_words
@@ -54,9 +55,7 @@ CHOICES = (
     _choice(r"^", r"or|vs\.?|versus"),
 )
 # the first word of a question that opens as one ("Is the MSc taught online or on campus?")
-QUESTION_OPENING = re.compile(
-    r"(?:is|are|was|were|do|does|did|can|could|will|would|should|has|have|had|what|which|who|how|when|where)$", re.IGNORECASE
-)
+QUESTION_OPENING = re.compile(rf"(?:{AUXILIARY}|what|which|who|how|when|where)$", re.IGNORECASE)
 CONTEXT_QUESTIONS = 2  # earlier questions a follow-up may borrow its subject from
 FRAGMENT_WORDS = 3  # an earlier question of this many words or fewer ("year?") needs its own predecessor
 
