@@ -307,7 +307,7 @@ def titled_sources(state: TutorState) -> list[str]:
 
 def localise(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
     """The verified English answer in the learner's language. Grounding was checked on the
-    English, so the translation must keep every [n] and every figure and pass the post-check;
+    English, so the translation must keep every [n], figure and name and pass the post-check;
     otherwise the learner gets the verified English with a note in their language."""
     language = state.get("language", "en")
     if state["route"] != "answer" or not translation.translates(language, runtime.context.llm_name):

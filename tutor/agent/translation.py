@@ -81,7 +81,7 @@ def to_learner(model: BaseChatModel, text: str, language: str) -> str:
     fails or drops a name. Each name goes to the model as a marker ("<A> was founded in 1998.
     [1]") and is put back after: listed and told to keep them, the 1.5B model still translated
     the names of 3 of 13 dev answers ("The Carpentries" -> "Los carpentistas"); given markers,
-    of none, and every marker came back."""
+    of none. A reply that drops a marker has lost a name: the learner gets the English."""
     names = names_in(text)
     masked = masked_names(text, names)
     return with_names(reply_of(model, reply_messages(masked, language, marked=masked != text)), names, masked)
