@@ -99,12 +99,17 @@ def masked_names(text: str, names: list[str]) -> str:
 def with_names(translated: str, names: list[str], masked: str) -> str:
     """The translation with its names back in place of their markers; empty when a marker of
     `masked` is missing from it (a name the learner would not read)."""
-    markers = [(marker, name) for name, marker in zip(names, MARKERS) if marker in masked]
-    if any(marker not in translated for marker, _ in markers):
+    if any(marker in masked and marker not in translated for marker in MARKERS[: len(names)]):
         return ""
-    for marker, name in markers:
-        translated = translated.replace(marker, name)
-    return translated
+    return unmasked(translated, names)
+
+
+def unmasked(text: str, names: list[str]) -> str:
+    """The text with each marker replaced by its name: the translation, or the part of it the
+    learner watches being written."""
+    for name, marker in zip(names, MARKERS):
+        text = text.replace(marker, name)
+    return text
 
 
 def lines_to_learner(model: BaseChatModel, lines: list[str], language: str) -> list[str]:

@@ -128,6 +128,7 @@ class TutorService:
         first_token: float | None = None
         last_step = last_reply = None
         seen = ""  # what the learner has read since the last reset
+        names: list[str] = []  # a translation streams its names as markers (<A>): the learner reads the names
         final: TutorState = graph_state
         gate = AnswerGate(context.allowed_domains)  # whole sentences, each post-checked, reach the learner
         for mode, payload in build_graph().stream(graph_state, context=context, stream_mode=["messages", "values"]):
@@ -147,8 +148,10 @@ class TutorService:
             elif new_reply:
                 separator = " "
             last_step, last_reply = step, message.id
+            if meta["langgraph_node"] in LOCALISED_NODES:
+                names = translation.names_in(final.get("answer", ""))  # the English answer it translates
             was_blocked = gate.blocked
-            text = gate.feed(separator + str(message.content))
+            text = translation.unmasked(gate.feed(separator + str(message.content)), names)
             if gate.blocked and not was_blocked:
                 seen = ""
                 yield Reset()
@@ -156,7 +159,7 @@ class TutorService:
                 first_token = first_token or time.perf_counter() - started
                 seen += text
                 yield Token(text)
-        if tail := gate.flush():
+        if tail := translation.unmasked(gate.flush(), names):
             first_token = first_token or time.perf_counter() - started
             seen += tail
             yield Token(tail)
