@@ -419,6 +419,17 @@ def test_a_pronoun_where_the_name_should_be_states_nothing() -> None:
     assert not verdict.ok and not verdict.answer
 
 
+def test_a_sentence_that_only_gives_the_question_back_states_nothing() -> None:
+    passage = ["OPIT has students from 80 countries. Silver and Gold memberships include instructor training seats."]
+    echoed = grounding.verify_answer("OPIT has students. [1]", passage, "How many students does OPIT have?")
+    assert not echoed.ok and not echoed.answer
+    assert grounding.verify_answer("OPIT has students from 80 countries. [1]", passage, "How many students does OPIT have?").ok
+    # a yes, and the choice between a question's two sides, may be all the question's words
+    assert grounding.verify_answer("Yes, OPIT has students. [1]", passage, "Does OPIT have students?").ok
+    choice = "bronze or silver membership - which one includes instructor training seats?"
+    assert grounding.verify_answer("The Silver membership includes instructor training seats [1].", passage, choice).ok
+
+
 def test_a_lead_in_or_a_tail_about_the_sources_is_left_out_and_the_fact_checked() -> None:
     verdict = grounding.verify_answer("The sources state that the career fair was held online on November 19 and 20 [2].", SOURCES)
     assert verdict.ok and verdict.answer == "The career fair was held online on November 19 and 20 [2]."

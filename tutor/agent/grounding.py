@@ -16,6 +16,7 @@ from tutor.agent.evidence import (
     unstated_words,
     without_tag,
 )
+from tutor.agent.policy import comparison_sides
 from tutor.text import CITATION, FIGURE, split_sentences, stems
 
 # "not", "never", "nor", "cannot", "rather than", "instead of", "isn't" (or "isn’t", as pages
@@ -259,9 +260,24 @@ def without_echoed_tag(sentence: str) -> str:
 
 
 def states_nothing(sentence: str, question: str = "") -> bool:
-    """A citation stands where the fact should be, or the sentence only points at the sources:
-    no fact to check, and none for the learner."""
-    return bool(GAP_BEFORE_CITATION.search(sentence)) or bool(SOURCE_TALK.search(sentence)) and is_meta_sentence(CITATION.sub("", sentence), question)
+    """A citation stands where the fact should be, the sentence only points at the sources, or
+    it only gives the question back: no fact to check, and none for the learner."""
+    body = CITATION.sub("", sentence)
+    return (
+        bool(GAP_BEFORE_CITATION.search(sentence))
+        or bool(SOURCE_TALK.search(sentence)) and is_meta_sentence(body, question)
+        or echoes(body, question)
+    )
+
+
+def echoes(sentence: str, question: str) -> bool:
+    """Is every word of the sentence the question's, with no figure? "OPIT has students. [2]"
+    to "How many students does OPIT have?" answers nothing. A yes/no question's "Yes, it is
+    taught online" may be all its words, and so may the choice made between a question's two
+    sides ("The Silver membership includes seats" to "bronze or silver membership?")."""
+    if not question or asks_to_confirm(question) or comparison_sides(question):
+        return False
+    return not stems(sentence) - stems(question) and not FIGURE.search(sentence)
 
 
 def restates(sentence: str, said: list[str]) -> bool:
