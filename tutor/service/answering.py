@@ -147,9 +147,9 @@ class TutorService:
                 yield Reset()
             elif new_reply:
                 separator = " "
+            if meta["langgraph_node"] in LOCALISED_NODES and step != last_step:
+                names = translation.names_in(final.get("answer", ""))  # of the English answer it translates, once
             last_step, last_reply = step, message.id
-            if meta["langgraph_node"] in LOCALISED_NODES:
-                names = translation.names_in(final.get("answer", ""))  # the English answer it translates
             was_blocked = gate.blocked
             text = translation.unmasked(gate.feed(separator + str(message.content)), names)
             if gate.blocked and not was_blocked:
