@@ -531,7 +531,13 @@ def test_connective_sentences_need_no_source() -> None:
         ("When was Data Carpentry founded, 2014?", "In 2014, Data Carpentry was founded [1].", True),
         ("How many people are on the team?", "This one went as well as any of them [1].", False),  # a pronoun, no count
         ("How many people are on the team?", "Only one person leads the team [1].", True),
-        ("How many people are on the team?", "The three founders lead the team [1].", True),
+        ("How many people are on the team?", "Three people lead the team [1].", True),
+        # a count of something else is no answer to a "how many" (bench c009's quoted fallback)
+        ("How many people are on the team?", "The three founders lead the team [1].", False),
+        ("How many certified Instructors are there?", "The training runs over two full days [1].", False),
+        ("How many certified Instructors are there?", "Our pool of 3,400+ certified Instructors grows [1].", True),
+        ("How many hours is instructor training?", "Our 16-hour training teaches the basics [1].", True),
+        ("How many students took part?", "The hackathon involved 120 students [1].", True),
         ("Who founded Software Carpentry?", "Greg Wilson founded it [1].", True),  # no particular kind asked for
     ],
 )

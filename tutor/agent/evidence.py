@@ -57,6 +57,7 @@ NUMBER_WORD = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelv
 # "one" after these is a pronoun ("this one went well", "no one"), not a count ("the two courses" is)
 NOT_A_PRONOUN = "".join(rf"(?<!\b{word} )" for word in ("this", "that", "which", "any", "each", "every", "no", "the"))
 TIME_UNIT = r"(?:minutes?|hours?|days?|weeks?|months?|years?|semesters?|terms?|sessions?)"
+NUMBER = re.compile(rf"\d|{NOT_A_PRONOUN}\bone\b|\b(?!one\b){NUMBER_WORD}\b", re.IGNORECASE)
 DATE = re.compile(r"\b(?:19|20)\d\d\b|\b(?:january|february|march|april|may|june|july|august|september|october|november|december)\b", re.IGNORECASE)
 ASKED_KINDS = (
     ("duration", re.compile(r"\bhow long\b|\b(?:duration|length) of\b", re.IGNORECASE),
@@ -64,8 +65,11 @@ ASKED_KINDS = (
     ("money", re.compile(r"\bhow much\b(?!\s+(?:more|less))|\b(?:cost|costs|price|fee|fees|tuition|salary|budget)\b", re.IGNORECASE),
      re.compile(rf"[{CURRENCY}]\s?\d|\d[\d,.]*\s?(?:euros?|dollars?|pounds?|usd|eur|gbp)\b|\bfree\b", re.IGNORECASE)),
     ("date", re.compile(r"^\W*when\b|\b(?:what|which) (?:year|date|month|day)\b", re.IGNORECASE), DATE),
-    ("number", re.compile(r"\bhow many\b|\bnumber of\b", re.IGNORECASE), re.compile(rf"\d|{NOT_A_PRONOUN}\bone\b|\b(?!one\b){NUMBER_WORD}\b", re.IGNORECASE)),
+    ("number", re.compile(r"\bhow many\b|\bnumber of\b", re.IGNORECASE), NUMBER),
 )
+COUNT = re.compile(rf"\d[\d,.]*\+?|{NUMBER_WORD}", re.IGNORECASE)  # one word that counts: "3,400+", "two"
+IRREGULAR_PLURALS = {"people": "person", "children": "child", "men": "man", "women": "woman"}
+COUNTED = re.compile(rf"\b(?:how many|number of)\s+((?:(?!{AUXILIARY}\b)[\w'’-]+\s*){{1,3}})", re.IGNORECASE)
 
 
 def asked_kind(question: str) -> re.Pattern[str] | None:
@@ -78,7 +82,8 @@ def states_what_is_asked(question: str, answer: str) -> bool:
     """Does the answer state the kind of fact the question asks for (always, for questions
     that ask for no particular kind)? Unless a date is asked for, the question's own years are
     its time frame, not its answer: "Early in 2024, …" gives no count for "How many workshops
-    ran in 2024?". (Its other figures may be the answer it wants confirmed: "€2,250?")"""
+    ran in 2024?". (Its other figures may be the answer it wants confirmed: "€2,250?") A count
+    must count what is asked for (`counts`)."""
     kind = asked_kind(question)
     if kind is None:
         return True
@@ -86,7 +91,33 @@ def states_what_is_asked(question: str, answer: str) -> bool:
     if kind is not DATE:
         for year in {found.group() for found in YEAR.finditer(question)}:
             body = re.sub(rf"\b{year}\b", "", body)
+    if kind is NUMBER and counted_stems(question):
+        return counts(body, counted_stems(question))
     return bool(kind.search(body))
+
+
+def counted_stems(question: str) -> set[str]:
+    """What "How many certified Instructors does …?" counts: the stems of the words after
+    "how many" / "number of", up to the verb."""
+    found = COUNTED.search(question)
+    return {counted_stem(w) for w in WORD.findall(found.group(1)) if w.lower() not in STOPWORDS} if found else set()
+
+
+def counted_stem(word: str) -> str:
+    """The stem of a counted noun, its irregular plural as its singular ("people" -> "person")."""
+    word = word.strip(",.").lower()
+    return stem(IRREGULAR_PLURALS.get(word, word))
+
+
+def counts(body: str, counted: set[str]) -> bool:
+    """Is a count followed, within three words, by what is counted ("3,400+ certified
+    Instructors", "a 16-hour course")? "The training runs over two full days" gives a count of
+    days, no count of Instructors."""
+    words = re.findall(r"[\w'’+,.]+", body.replace("-", " "))
+    return any(
+        COUNT.fullmatch(word.strip(",.")) and any(counted_stem(after) in counted for after in words[i + 1 : i + 4])
+        for i, word in enumerate(words)
+    )
 
 
 @dataclass(frozen=True)
