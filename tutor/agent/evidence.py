@@ -91,14 +91,14 @@ def states_what_is_asked(question: str, answer: str) -> bool:
     if kind is not DATE:
         for year in {found.group() for found in YEAR.finditer(question)}:
             body = re.sub(rf"\b{year}\b", "", body)
-    if kind is NUMBER and counted_stems(question):
-        return counts(body, counted_stems(question))
+    if kind is NUMBER and (counted := counted_stems(question)):
+        return counts(body, counted)
     return bool(kind.search(body))
 
 
 def counted_stems(question: str) -> set[str]:
-    """What "How many certified Instructors does …?" counts: the stems of the words after
-    "how many" / "number of", up to the verb."""
+    """What "How many certified Instructors does …?" counts: the stems of the (up to three)
+    words after "how many" / "number of", up to an auxiliary verb ("does", "are", …)."""
     found = COUNTED.search(question)
     return {counted_stem(w) for w in WORD.findall(found.group(1)) if w.lower() not in STOPWORDS} if found else set()
 
