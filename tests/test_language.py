@@ -124,6 +124,16 @@ def test_a_name_inside_a_longer_one_stays_part_of_it() -> None:
     assert masked_names(english, names_in(english)) == "<A> 2026 is open to <B> students on <C> [1]."
 
 
+def test_a_name_spelled_out_with_its_acronym_keeps_its_and() -> None:
+    """dev d1035: "Workshops and Instruction Team (WIT)" came back as "Workshops e Instruction
+    Team"; two names joined by "and" stay two names. The markers run in the reply's order, and
+    a name only ever seen inside a longer one ("The Workshops") takes none."""
+    english = "The Workshops and Instruction Team (WIT) recruits two Instructors [1]. Software Carpentry and Data Carpentry merged [2]."
+    names = names_in(english)
+    assert names == ["Workshops and Instruction Team", "WIT", "Instructors", "Software Carpentry", "Data Carpentry"]
+    assert masked_names(english, names) == "The <A> (<B>) recruits two <C> [1]. <D> and <E> merged [2]."
+
+
 @pytest.mark.parametrize(
     "reply",
     [

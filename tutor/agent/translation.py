@@ -13,6 +13,7 @@ import string
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
+from tutor.agent.evidence import acronyms_in
 from tutor.agent.prompts import prompt
 from tutor.language import LANGUAGES, ordinary_words
 from tutor.text import CITATION, WORD, split_sentences
@@ -65,15 +66,34 @@ def reply_messages(text: str, language: str, marked: bool = False) -> list[BaseM
 
 def names_in(text: str) -> list[str]:
     """The names an English reply gives ("Code of Conduct Committee", "MSc in Applied Data
-    Science & AI"), each once: capitalised words, and the small words that join them inside a
-    name. A lone capital that opens a sentence is no name."""
-    found = []
-    for sentence in split_sentences(CITATION.sub("", text)):
+    Science & AI"), each once, in the order the reply first gives them on their own (the model
+    keeps markers best when they run <A>, <B>, …): capitalised words, and the small words that
+    join them inside a name. A lone capital that opens a sentence is no name. "and" joins two
+    names ("Software Carpentry and Data Carpentry"), except in a name the reply spells out with
+    its acronym: "Workshops and Instruction Team (WIT)" came back as "Workshops e Instruction Team"."""
+    text = CITATION.sub("", text)
+    found = [defined.rsplit(" ", 1)[0] for defined in acronyms_in([text]).values()]
+    for sentence in split_sentences(text):
         for match in NAME.finditer(sentence):
             name = match.group().rstrip(".")
             if match.start() > 0 or " " in name:
                 found.append(name)
-    return list(dict.fromkeys(found))
+    found = list(dict.fromkeys(found))
+    alone = {name: first_alone(name, text, found) for name in found}
+    return sorted((name for name in found if alone[name] is not None), key=lambda name: alone[name])
+
+
+def first_alone(name: str, text: str, names: list[str]) -> int | None:
+    """Where `name` first stands in `text` clear of the longer `names`, which are masked first
+    ("OPIT" in "OPIT students", not in "OPIT Hackathon"; "The Workshops" not in "The Workshops
+    and Instruction Team"); None when it never does."""
+    longer = [span for other in names if len(other) > len(name) for span in spans(other, text)]
+    return next((start for start, end in spans(name, text) if not any(s < end and start < e for s, e in longer)), None)
+
+
+def spans(name: str, text: str) -> list[tuple[int, int]]:
+    """Where `name` stands in `text` as a whole name (not inside a word or a marker)."""
+    return [found.span() for found in re.finditer(rf"(?<![\w<]){re.escape(name)}(?![\w>])", text)]
 
 
 def to_learner(model: BaseChatModel, text: str, language: str) -> str:
@@ -92,7 +112,8 @@ def masked_names(text: str, names: list[str]) -> str:
     so "OPIT" inside "OPIT Hackathon" stays part of the longer name (and a name "A" is not
     the A of a marker). Names past the 26th stay as they are."""
     for name, marker in sorted(zip(names, MARKERS), key=lambda pair: -len(pair[0])):
-        text = re.sub(rf"(?<![\w<]){re.escape(name)}(?![\w>])", marker, text)
+        for start, end in reversed(spans(name, text)):
+            text = text[:start] + marker + text[end:]
     return text
 
 
