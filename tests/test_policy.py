@@ -156,6 +156,11 @@ def test_a_yes_no_questions_only_gap_may_be_its_own_claim() -> None:
     figure = "The MSc in Cybersecurity takes 500 hours a week, right?"  # a figure the passages never state
     found = evidence.assess_evidence(figure, figure, 0.7, passages + " It takes 1500 hours.", {"msc", "cybersecurity", "takes", "hours", "week"})
     assert evidence.claimed_premise(figure, found, passages + " It takes 1500 hours.") == ("500",)
+    board = "The Board of Directors is just 3 people, isn't it?"  # dev d1008: a code's digit states no figure
+    governance = "The Board of Directors sets strategy. The Carpentries is a 501(c)(3) non-profit (founded 2018)."
+    found = evidence.assess_evidence(board, board, 0.7, governance, {"board", "directors", "people"})
+    assert evidence.claimed_premise(board, found, governance) == ("3",)
+    assert evidence.claimed_premise("It was founded in 2018, right?", found, governance) == ()
     elsewhere = "Is the Rome campus library open at night?"  # the rest is not covered either
     found = evidence.assess_evidence(elsewhere, elsewhere, 0.2, passages, {"rome", "campus", "library", "open", "night"})
     assert evidence.claimed_premise(elsewhere, found, passages) == ()

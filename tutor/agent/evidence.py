@@ -36,6 +36,8 @@ ABBREVIATIONS = {
 }
 ACRONYM_DEFINITION = re.compile(r"((?:[A-Z][\w'’-]*\s+(?:(?:of|for|and|the|in|de|di)\s+)*){1,7})\(([A-Z][A-Za-z]{1,7})\)")
 YEAR = re.compile(r"(19|20)\d\d")
+# a figure the text states, not a digit inside a code: "501(c)(3)" states no "3", "H2O" no "2"
+STATED_FIGURE = re.compile(rf"(?<![\w)]\()(?<!\w)(?:{FIGURE.pattern})(?!\w)")
 # A premise stated before the question: "Since the MSc is taught online, can I study from home?"
 GIVEN = re.compile(r"^\W*(?:since|as|given that|because)\b[^,?]*,\s*", re.IGNORECASE)
 # Questions that ask for a yes or a no: "Is it taught online?", "It is online, isn't it?", and
@@ -285,7 +287,7 @@ def claimed_premise(question: str, found: Evidence, top_text: str) -> tuple[str,
     confirming = CONFIRMATION.search(question.strip())
     if not confirming:
         return ()
-    stated = set(FIGURE.findall(top_text))
+    stated = set(STATED_FIGURE.findall(top_text))
     claimed = found.missing + tuple(f for f in FIGURE.findall(question) if f not in stated)
     if not is_strong(found):
         asking = {n.lower() for n in claimed} | {w.lower() for w in WORD.findall(confirming.group())}  # not "right?"
