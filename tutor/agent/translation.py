@@ -85,8 +85,8 @@ def names_in(text: str) -> list[str]:
 
 def first_alone(name: str, text: str, names: list[str]) -> int | None:
     """Where `name` first stands in `text` clear of the longer `names`, which are masked first
-    ("OPIT" in "OPIT students", not in "OPIT Hackathon"; "The Workshops" not in "The Workshops
-    and Instruction Team"); None when it never does."""
+    ("OPIT" in "OPIT students", not in "OPIT Hackathon"; "The Workshops" never, when it
+    overlaps "Workshops and Instruction Team"); None when it never does."""
     longer = [span for other in names if len(other) > len(name) for span in spans(other, text)]
     return next((start for start, end in spans(name, text) if not any(s < end and start < e for s, e in longer)), None)
 
