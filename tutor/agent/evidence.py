@@ -69,7 +69,7 @@ ASKED_KINDS = (
     ("date", re.compile(r"^\W*when\b|\b(?:what|which) (?:year|date|month|day)\b", re.IGNORECASE), DATE),
     ("number", re.compile(r"\bhow many\b|\bnumber of\b", re.IGNORECASE), NUMBER),
 )
-COUNT = re.compile(rf"\d[\d,.]*\+?|{NUMBER_WORD}", re.IGNORECASE)  # one word that counts: "3,400+", "two"
+COUNT = re.compile(rf"{FIGURE.pattern}|{NUMBER_WORD}", re.IGNORECASE)  # one word that counts: "3,400", "two"
 IRREGULAR_PLURALS = {"people": "person", "children": "child", "men": "man", "women": "woman"}
 COUNTED = re.compile(rf"\b(?:how many|number of)\s+((?:(?!{AUXILIARY}\b)[\w'’-]+\s*){{1,3}})", re.IGNORECASE)
 
@@ -107,7 +107,7 @@ def counted_stems(question: str) -> set[str]:
 
 def counted_stem(word: str) -> str:
     """The stem of a counted noun, its irregular plural as its singular ("people" -> "person")."""
-    word = word.strip(",.").lower()
+    word = word.lower()
     return stem(IRREGULAR_PLURALS.get(word, word))
 
 
@@ -115,9 +115,9 @@ def counts(body: str, counted: set[str]) -> bool:
     """Is a count followed, within three words, by what is counted ("3,400+ certified
     Instructors", "a 16-hour course")? "The training runs over two full days" gives a count of
     days, no count of Instructors."""
-    words = re.findall(r"[\w'’+,.]+", body.replace("-", " "))
+    words = WORD.findall(body.replace("-", " "))
     return any(
-        COUNT.fullmatch(word.strip(",.")) and any(counted_stem(after) in counted for after in words[i + 1 : i + 4])
+        COUNT.fullmatch(word) and any(counted_stem(after) in counted for after in words[i + 1 : i + 4])
         for i, word in enumerate(words)
     )
 
