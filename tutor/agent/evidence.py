@@ -55,7 +55,7 @@ CONFIRMATION = re.compile(
 # What a question asks for, told by its English question words (the agent searches and checks
 # in English), and how a sentence that states it looks: quoted sentences without the kind of
 # fact asked for only share the question's subject, they don't answer it.
-NUMBER_WORD = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|fifty|hundred|thousand|half|several|few)"
+NUMBER_WORD = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|fifty|hundreds?|thousands?|dozens?|couple|half|several|few)"
 # "one" after these is a pronoun ("this one went well", "no one"), not a count ("the two courses" is)
 NOT_A_PRONOUN = "".join(rf"(?<!\b{word} )" for word in ("this", "that", "which", "any", "each", "every", "no", "the"))
 TIME_UNIT = r"(?:minutes?|hours?|days?|weeks?|months?|years?|semesters?|terms?|sessions?)"
