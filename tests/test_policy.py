@@ -256,6 +256,36 @@ def test_verify_adds_the_citation_a_supported_sentence_lacks() -> None:
     assert verdict.ok and verdict.answer.endswith("[2].")
 
 
+BLOG_AND_HISTORY = [
+    "In 2014 I fell in love with Software Carpentry, founded years before. Our clients had no idea how to deal with NGS data.",
+    "In 2014, Data Carpentry was founded with the mission of building communities teaching data literacy.",
+]
+
+
+@pytest.mark.parametrize(
+    ("draft", "expected"),
+    [
+        # the cited blog post holds every word, "Data" and "Carpentry" apart: the history says it whole
+        ("Data Carpentry was founded in 2014. [1]", "Data Carpentry was founded in 2014 [2]."),
+        ("Data Carpentry was founded in 2014 [1].", "Data Carpentry was founded in 2014 [2]."),
+        # a citation that already points at the passage saying it stays where it is
+        ("Data Carpentry was founded in 2014 [2].", "Data Carpentry was founded in 2014 [2]."),
+    ],
+)
+def test_a_citation_moves_to_the_passage_that_says_the_sentence_whole(draft: str, expected: str) -> None:
+    verdict = grounding.verify_answer(draft, BLOG_AND_HISTORY)
+    assert verdict.ok and verdict.answer == expected
+
+
+def test_a_passage_naming_the_programme_whole_takes_no_citation_from_the_one_stating_the_fact() -> None:
+    sources = [
+        "Topics\nThe Cambridge MPhil covers machine learning, speech processing, and how humans interact with computers.",
+        "Duration\nThe Cambridge MPhil in Machine Learning and Machine Intelligence is an 11-month program.",
+    ]
+    draft = "The Cambridge MPhil in Machine Learning covers how humans interact with computers [1]."
+    assert grounding.verify_answer(draft, sources).answer == draft
+
+
 def test_verify_rejects_invented_figures_even_when_cited() -> None:
     verdict = grounding.verify_answer("Tuition costs €9,999 per term [1].", SOURCES)
     assert not verdict.ok and verdict.unsupported
@@ -543,6 +573,10 @@ def test_connective_sentences_need_no_source() -> None:
         ("How many certified Instructors are there?", "Our pool of 3,400+ certified Instructors grows [1].", True),
         ("How many hours is instructor training?", "Our 16-hour training teaches the basics [1].", True),
         ("How many students took part?", "The hackathon involved 120 students [1].", True),
+        # a count in words the page may use instead of digits
+        ("How many companies took part?", "More than a dozen companies took part [1].", True),
+        ("How many students took part?", "Hundreds of students took part [1].", True),
+        ("How long does the review take?", "It takes a couple of weeks [1].", True),
         ("Who founded Software Carpentry?", "Greg Wilson founded it [1].", True),  # no particular kind asked for
     ],
 )

@@ -19,6 +19,8 @@ STOPWORDS = frozenset(
 CITATION = re.compile(r"\[(\d{1,2})\]")  # an answer's marker for its n-th numbered source
 WORD = re.compile(r"[A-Za-zÀ-ÿ][A-Za-zÀ-ÿ'’\-]*|\d[\d,.]*")
 FIGURE = re.compile(r"\d[\d,.]*\d|\d")  # "2,250", "2024", "3": without a trailing full stop
+# capitalised words, joined inside a name by "of", "for", "in", "the" or "&"
+NAME = re.compile(r"[A-Z][\w'’&.-]*(?:\s+(?:(?:of|for|in|the|&)\s+)*[A-Z][\w'’&.-]*)*")
 CURRENCY = "$€£¥"  # signs written before an amount ("€2,250", "£9,000")
 # a sentence ends at . ! ? — or at a closing quote or a citation marker placed after them
 SENTENCE_END = re.compile(r"(?<=[.!?\]”\"])\s+(?=[A-Z0-9\"“(])")

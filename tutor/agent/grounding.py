@@ -17,7 +17,7 @@ from tutor.agent.evidence import (
     without_tag,
 )
 from tutor.agent.policy import comparison_sides
-from tutor.text import CITATION, FIGURE, split_sentences, stems
+from tutor.text import CITATION, FIGURE, NAME, STOPWORDS, split_sentences, stems
 
 # "not", "never", "nor", "cannot", "rather than", "instead of", "isn't" (or "isn’t", as pages
 # write it); "no" but not the answer's "No, ..."
@@ -59,6 +59,7 @@ POINTS_BACK = re.compile(
     r"\W*(?:this|that|these|those)\s+(?:is|was|are|were|means|meant|can|will|would|has|have|includes?|allows?|helps?|makes?|gives?)\b",
     re.IGNORECASE,
 )
+CITATION_MARK = re.compile(r"\s*\[\d{1,2}\]")  # a citation with the space before it
 # "Checkout Instructions › 3\. Get Involved!": a heading's place in its page's numbered list
 LIST_NUMBER = re.compile(r"(^|› )\d{1,2}\\?[.)]\s+")
 
@@ -208,19 +209,22 @@ def verify_answer(
 
 def checked(stated: str, sources: list[str], question: str, premise: tuple[str, ...], invalid: set[int]) -> str | None:
     """The sentence as it may stand, its citation added where a source backs it and it had
-    none; None when no source backs it. Citations to no source are added to `invalid`."""
+    none, or moved where another source backs it better (`outweighs`); None when no source
+    backs it. Citations to no source are added to `invalid`."""
     sentence = without_denied(stated, premise)
-    body = CITATION.sub("", stated).rstrip()
+    body = CITATION_MARK.sub("", stated).rstrip()
     if denies_unasked(body, question, premise):  # only a passage that denies something may back it
         sources = [source if NEGATED.search(source) else "" for source in sources]
     numbers = [int(n) for n in CITATION.findall(sentence)]
     invalid.update(n for n in numbers if not 1 <= n <= len(sources))
-    if any(supported(sentence, sources[n - 1]) for n in numbers if 1 <= n <= len(sources)):
-        return stated
     best = best_source(sentence, sources)
-    if best is not None:  # "the sources do not state that ..." is checked, not cited: no source says it
-        return body if declines(body) else attach_citation(body, best)
-    return body if is_meta_sentence(sentence, question) else None
+    if best is None:
+        return body if is_meta_sentence(sentence, question) else None
+    backing = [n for n in numbers if 1 <= n <= len(sources) and supported(sentence, sources[n - 1])]
+    if backing and not any(outweighs(backing_score(sentence, sources[best - 1]), backing_score(sentence, sources[n - 1])) for n in backing):
+        return stated
+    # "the sources do not state that ..." is checked, not cited: no source says it
+    return body if declines(body) else attach_citation(body, best)
 
 
 def denies_unasked(sentence: str, question: str, premise: tuple[str, ...]) -> bool:
@@ -296,10 +300,51 @@ def cited_in(text: str) -> tuple[int, ...]:
 
 
 def best_source(sentence: str, sources: list[str]) -> int | None:
-    """1-based number of the source that supports the sentence best, if any does."""
-    words = stems(CITATION.sub("", sentence))
-    scored = [(len(words & stems(s)), i) for i, s in enumerate(sources, start=1) if supported(sentence, s)]
-    return max(scored, key=lambda item: (item[0], -item[1]))[1] if scored else None
+    """1-based number of the source that supports the sentence best, if any does: the one
+    holding more of its words, then more of its names whole (`backing_score`)."""
+    scored = [(backing_score(sentence, s), -i) for i, s in enumerate(sources, start=1) if supported(sentence, s)]
+    return -max(scored)[1] if scored else None
+
+
+def backing_score(sentence: str, source: str) -> tuple[int, int]:
+    """How well a source backs a sentence: how many of its content words it holds, and how
+    many of its names it gives whole (`names_phrased`)."""
+    return len(stems(CITATION.sub("", sentence)) & stems(source)), names_phrased(multiword_names(sentence), source)
+
+
+def outweighs(better: tuple[int, int], cited: tuple[int, int]) -> bool:
+    """Should a sentence's citation move to another passage that backs it? Only when that one
+    holds at least as many of its words and names, and more of one: "Data Carpentry was
+    founded in 2014 [2]", cited to a blog post's "In 2014 I fell in love with Software
+    Carpentry … NGS data", goes to "In 2014, Data Carpentry was founded" [1]. A passage that
+    only names the programme whole ("The Cambridge MPhil in Machine Learning … is an 11-month
+    program") takes no citation from the one stating the fact in other words."""
+    return all(b >= c for b, c in zip(better, cited)) and better != cited
+
+
+def multiword_names(sentence: str) -> list[str]:
+    """The names of two words or more a sentence gives ("Data Carpentry", "Dr. James Baker",
+    "Code of Conduct Committee"), without a small word before them ("The", "No")."""
+    names = []
+    for match in NAME.finditer(CITATION.sub("", sentence)):
+        words = match.group().rstrip(".").split()
+        while words and words[0].lower() in STOPWORDS:
+            words.pop(0)
+        if len(words) > 1:
+            names.append(" ".join(words))
+    return names
+
+
+def names_phrased(names: list[str], source: str) -> int:
+    """How many of `names` the source gives whole, its words side by side (across a line
+    break or a hyphen, in any case), not scattered ("Data … Carpentry")."""
+    return sum(bool(re.search(name_pattern(name), source, re.IGNORECASE)) for name in names)
+
+
+def name_pattern(name: str) -> str:
+    """A name as a pattern: its words side by side, either apostrophe ("OPIT's", "OPIT’s")."""
+    words = (re.escape(word).replace("'", "['’]").replace("’", "['’]") for word in name.split())
+    return r"(?<!\w)" + r"[\s-]+".join(words) + r"(?!\w)"
 
 
 def attach_citation(sentence: str, n: int) -> str:

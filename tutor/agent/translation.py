@@ -16,10 +16,8 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from tutor.agent.evidence import acronyms_in
 from tutor.agent.prompts import prompt
 from tutor.language import LANGUAGES, ordinary_words
-from tutor.text import CITATION, WORD, split_sentences
+from tutor.text import CITATION, NAME, WORD, split_sentences
 
-# capitalised words, joined inside a name by "of", "for", "in", "the" or "&"
-NAME = re.compile(r"[A-Z][\w'’&.-]*(?:\s+(?:(?:of|for|in|the|&)\s+)*[A-Z][\w'’&.-]*)*")
 # a name's stand-in while the model translates: nothing in it to translate, and no number to
 # take for a citation's (with <1>, "… founded in 1998. [1]" came back without its [1])
 MARKERS = tuple(f"<{letter}>" for letter in string.ascii_uppercase)
