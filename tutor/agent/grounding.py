@@ -221,7 +221,8 @@ def checked(stated: str, sources: list[str], question: str, premise: tuple[str, 
     if best is None:
         return body if is_meta_sentence(sentence, question) else None
     backing = [n for n in numbers if 1 <= n <= len(sources) and supported(sentence, sources[n - 1])]
-    if backing and not any(outweighs(backing_score(sentence, sources[best - 1]), backing_score(sentence, sources[n - 1])) for n in backing):
+    # the citations stand while one of them backs the sentence as well as any other source
+    if backing and not all(outweighs(backing_score(sentence, sources[best - 1]), backing_score(sentence, sources[n - 1])) for n in backing):
         return stated
     # "the sources do not state that ..." is checked, not cited: no source says it
     return body if declines(body) else attach_citation(body, best)
