@@ -270,6 +270,8 @@ BLOG_AND_HISTORY = [
         ("Data Carpentry was founded in 2014 [1].", "Data Carpentry was founded in 2014 [2]."),
         # a citation that already points at the passage saying it stays where it is
         ("Data Carpentry was founded in 2014 [2].", "Data Carpentry was founded in 2014 [2]."),
+        # ... and so do two, one of them as good as any: a weaker second one is no reason to move
+        ("Data Carpentry was founded in 2014 [1][2].", "Data Carpentry was founded in 2014 [1][2]."),
     ],
 )
 def test_a_citation_moves_to_the_passage_that_says_the_sentence_whole(draft: str, expected: str) -> None:
