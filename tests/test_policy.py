@@ -279,6 +279,14 @@ def test_a_citation_moves_to_the_passage_that_says_the_sentence_whole(draft: str
     assert verdict.ok and verdict.answer == expected
 
 
+def test_a_name_is_found_whole_with_either_apostrophe_across_a_line_break() -> None:
+    names = grounding.multiword_names("Both are mentors in OPIT's Peer Career Mentoring Program [1].")
+    assert names == ["OPIT's Peer Career Mentoring Program"]
+    assert grounding.names_phrased(names, "OPIT’s Peer Career\nMentoring Program › Meet the Mentors") == 1
+    assert grounding.names_phrased(names, "OPIT's Peer Career Mentoring Program") == 1
+    assert grounding.names_phrased(names, "OPIT's career program for peers") == 0
+
+
 def test_a_passage_naming_the_programme_whole_takes_no_citation_from_the_one_stating_the_fact() -> None:
     sources = [
         "Topics\nThe Cambridge MPhil covers machine learning, speech processing, and how humans interact with computers.",

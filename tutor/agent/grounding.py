@@ -344,7 +344,7 @@ def names_phrased(names: list[str], source: str) -> int:
 
 def name_pattern(name: str) -> str:
     """A name as a pattern: its words side by side, either apostrophe ("OPIT's", "OPIT’s")."""
-    words = (re.escape(word).replace("'", "['’]").replace("’", "['’]") for word in name.split())
+    words = (re.sub(r"['’]", "['’]", re.escape(word)) for word in name.split())
     return r"(?<!\w)" + r"[\s-]+".join(words) + r"(?!\w)"
 
 
