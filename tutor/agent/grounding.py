@@ -59,7 +59,7 @@ POINTS_BACK = re.compile(
     r"\W*(?:this|that|these|those)\s+(?:is|was|are|were|means|meant|can|will|would|has|have|includes?|allows?|helps?|makes?|gives?)\b",
     re.IGNORECASE,
 )
-CITATION_MARK = re.compile(r"\s*\[\d{1,2}\]")  # a citation with the space before it
+CITATION_MARK = re.compile(rf"\s*{CITATION.pattern}")  # a citation with the space before it
 # "Checkout Instructions › 3\. Get Involved!": a heading's place in its page's numbered list
 LIST_NUMBER = re.compile(r"(^|› )\d{1,2}\\?[.)]\s+")
 
@@ -221,8 +221,9 @@ def checked(stated: str, sources: list[str], question: str, premise: tuple[str, 
     if best is None:
         return body if is_meta_sentence(sentence, question) else None
     backing = [n for n in numbers if 1 <= n <= len(sources) and supported(sentence, sources[n - 1])]
+    scores = backing_scores(sentence, sources)
     # the citations stand while one of them backs the sentence as well as any other source
-    if backing and not all(outweighs(backing_score(sentence, sources[best - 1]), backing_score(sentence, sources[n - 1])) for n in backing):
+    if backing and not all(outweighs(scores[best - 1], scores[n - 1]) for n in backing):
         return stated
     # "the sources do not state that ..." is checked, not cited: no source says it
     return body if declines(body) else attach_citation(body, best)
@@ -302,15 +303,17 @@ def cited_in(text: str) -> tuple[int, ...]:
 
 def best_source(sentence: str, sources: list[str]) -> int | None:
     """1-based number of the source that supports the sentence best, if any does: the one
-    holding more of its words, then more of its names whole (`backing_score`)."""
-    scored = [(backing_score(sentence, s), -i) for i, s in enumerate(sources, start=1) if supported(sentence, s)]
+    holding more of its words, then more of its names whole (`backing_scores`)."""
+    scores = backing_scores(sentence, sources)
+    scored = [(score, -i) for i, (source, score) in enumerate(zip(sources, scores), start=1) if supported(sentence, source)]
     return -max(scored)[1] if scored else None
 
 
-def backing_score(sentence: str, source: str) -> tuple[int, int]:
-    """How well a source backs a sentence: how many of its content words it holds, and how
-    many of its names it gives whole (`names_phrased`)."""
-    return len(stems(CITATION.sub("", sentence)) & stems(source)), names_phrased(multiword_names(sentence), source)
+def backing_scores(sentence: str, sources: list[str]) -> list[tuple[int, int]]:
+    """How well each source backs a sentence: how many of its content words the source holds,
+    and how many of its names it gives whole (`names_phrased`)."""
+    words, names = stems(CITATION.sub("", sentence)), multiword_names(sentence)
+    return [(len(words & stems(source)), names_phrased(names, source)) for source in sources]
 
 
 def outweighs(better: tuple[int, int], cited: tuple[int, int]) -> bool:
