@@ -217,11 +217,11 @@ def checked(stated: str, sources: list[str], question: str, premise: tuple[str, 
         sources = [source if NEGATED.search(source) else "" for source in sources]
     numbers = [int(n) for n in CITATION.findall(sentence)]
     invalid.update(n for n in numbers if not 1 <= n <= len(sources))
-    best = best_source(sentence, sources)
+    scores = backing_scores(sentence, sources)
+    best = best_source(sentence, sources, scores)
     if best is None:
         return body if is_meta_sentence(sentence, question) else None
     backing = [n for n in numbers if 1 <= n <= len(sources) and supported(sentence, sources[n - 1])]
-    scores = backing_scores(sentence, sources)
     # the citations stand while one of them backs the sentence as well as any other source
     if backing and not all(outweighs(scores[best - 1], scores[n - 1]) for n in backing):
         return stated
@@ -301,10 +301,10 @@ def cited_in(text: str) -> tuple[int, ...]:
     return tuple(sorted({int(n) for n in CITATION.findall(text)}))
 
 
-def best_source(sentence: str, sources: list[str]) -> int | None:
+def best_source(sentence: str, sources: list[str], scores: list[tuple[int, int]]) -> int | None:
     """1-based number of the source that supports the sentence best, if any does: the one
-    holding more of its words, then more of its names whole (`backing_scores`)."""
-    scores = backing_scores(sentence, sources)
+    with the best of its `backing_scores`, holding more of its words, then more of its names
+    whole."""
     scored = [(score, -i) for i, (source, score) in enumerate(zip(sources, scores), start=1) if supported(sentence, source)]
     return -max(scored)[1] if scored else None
 
