@@ -587,11 +587,35 @@ def test_connective_sentences_need_no_source() -> None:
         ("How many companies took part?", "More than a dozen companies took part [1].", True),
         ("How many students took part?", "Hundreds of students took part [1].", True),
         ("How long does the review take?", "It takes a couple of weeks [1].", True),
-        ("Who founded Software Carpentry?", "Greg Wilson founded it [1].", True),  # no particular kind asked for
+        ("What is a Welcome Session?", "It is an online session for new Instructors [1].", True),  # no particular kind asked for
+        # "who" wants someone named: words the content only ever capitalises (NAME_WORDS below)
+        ("Who founded Software Carpentry?", "Greg Wilson founded it [1].", True),
+        ("who chairs the board?", "Contact the Board by sending an email [1].", False),  # bench d1023's quoted fallback
+        ("Who introduced minute cards?", "Software Carpentry introduced them in its workshops [1].", False),
+        ("Who can take part?", "All students and recent graduates can take part [1].", True),  # who qualifies
+        ("Who is Cate Pickens?", "She is an instructor who introduced minute cards [1].", True),  # already named
     ],
 )
 def test_an_answer_states_the_kind_of_fact_asked_for(question: str, answer: str, states: bool) -> None:
-    assert evidence.states_what_is_asked(question, answer) is states
+    assert evidence.states_what_is_asked(question, answer, NAME_WORDS) is states
+
+
+NAME_WORDS = frozenset({"greg", "wilson", "cate", "pickens", "board"})  # as `IndexGeneration.name_words` reads them
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("Greg Wilson founded it.", True),
+        ("It was introduced by Cate Pickens.", True),
+        ("Contact the Board by email.", False),  # a lone name word
+        ("Greg founded it.", False),
+        ("The Board Chair is elected.", False),  # "Chair" is also a word of running text
+        ("GREG WILSON founded it.", False),  # capitals only, as in headings, tell no name
+    ],
+)
+def test_someone_is_named_by_words_the_content_only_capitalises(text: str, names: bool) -> None:
+    assert evidence.names_someone(text, NAME_WORDS) is names
 
 
 def test_declines_are_recognised() -> None:

@@ -30,6 +30,17 @@ def test_exact_names_and_paraphrases_both_find_their_article(retriever) -> None:
     assert "the-value-of-hackathons" in {h.chunk.doc_id for h in top}
 
 
+def test_who_questions_find_the_agent_noun(retriever) -> None:
+    # the stemmer reads "founded" as "found" and "Founder" as "founder"
+    assert "Founder" in retriever.search("Who founded OPIT?", k=5)[0].chunk.text
+
+
+def test_name_words_are_those_the_content_only_capitalises(retriever) -> None:
+    name_words = retriever.generation().name_words
+    assert {"riccardo", "ocleppo", "obiora", "awogu"} <= name_words
+    assert not {"career", "founder", "students", "the"} & name_words  # "co-founder" writes it in lower case
+
+
 def test_filters_by_kind_and_document(retriever) -> None:
     assert all(h.chunk.kind == "course" for h in retriever.search("master's degree", k=5, kind="course"))
     doc = "the-value-of-hackathons"

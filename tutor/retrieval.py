@@ -32,12 +32,17 @@ from tutor.index import (
     read_manifest,
 )
 from tutor.spelling import corrected
+from tutor.text import CASED_WORD
 
 CANDIDATES = 30  # per retriever, before fusion
 NEAR_DUPLICATE_COSINE = 0.95
 FREE_PER_DOCUMENT = 3  # a focused question may well need three chunks of one article
 SAME_DOCUMENT_DISCOUNT = 0.6  # per further chunk of that document
 DOCUMENT_WEIGHT = 1.0  # the document ranking votes as much as the chunk-level dense ranking
+# "Who founded …?" asks for the one who did it, whom pages name by the agent noun ("OPIT Founder
+# and Director Riccardo Ocleppo"); the stemmer keeps "founder" apart from "found(ed)".
+WHO_QUESTION = re.compile(r"^\W*who\b", re.IGNORECASE)
+AGENT_ENDINGS = ("er", "or")
 
 
 class SearchUnavailable(RuntimeError):
@@ -89,6 +94,14 @@ class IndexGeneration:
         return {w for c in self.chunks for w in re.findall(r"[a-z][a-z'’\-]*", c.embed_text.lower())}
 
     @cached_property
+    def name_words(self) -> frozenset[str]:
+        """Words the indexed text only ever capitalises, in lower case: the parts of people's and
+        places' names ("ocleppo", "pickens"), never a word that also appears in running text."""
+        words = [w for c in self.chunks for w in CASED_WORD.findall(c.text)]
+        in_lower_case = {w for w in words if w[0].islower()}
+        return frozenset(w.lower() for w in words if w[0].isupper()) - in_lower_case
+
+    @cached_property
     def document_codes(self) -> np.ndarray:
         """Each chunk's document as a number (documents in id order), to score all documents at once."""
         return np.unique(self.doc_ids, return_inverse=True)[1].reshape(-1)
@@ -116,8 +129,12 @@ class IndexGeneration:
         return [self.position[i] for i in result["ids"][0] if i in self.position]
 
     def keyword(self, query: str, n: int, kind: str | None, doc_id: str | None) -> list[int]:
-        """Positions of the best BM25 matches (only those sharing a word with the query)."""
-        tokens = [t for t in keyword_tokens(query) if t in self.keyword_index.vocab_dict]
+        """Positions of the best BM25 matches (only those sharing a word with the query). A "who"
+        question also matches its verbs' agent nouns ("founded" -> "founder", "directs" -> "director")."""
+        tokens = keyword_tokens(query)
+        if WHO_QUESTION.match(query):
+            tokens += {t + ending for t in tokens for ending in AGENT_ENDINGS} - set(tokens)
+        tokens = [t for t in tokens if t in self.keyword_index.vocab_dict]
         if not tokens:
             return []
         scores = self.keyword_index.get_scores(tokens)

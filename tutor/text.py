@@ -18,6 +18,8 @@ STOPWORDS = frozenset(
 )
 CITATION = re.compile(r"\[(\d{1,2})\]")  # an answer's marker for its n-th numbered source
 WORD = re.compile(r"[A-Za-zÀ-ÿ][A-Za-zÀ-ÿ'’\-]*|\d[\d,.]*")
+# a word as written, its capital kept and a hyphen between words ("co-founder" is "co", "founder")
+CASED_WORD = re.compile(r"[A-Za-zÀ-ÿ][a-zß-ÿ'’]*")
 FIGURE = re.compile(r"\d[\d,.]*\d|\d")  # "2,250", "2024", "3": without a trailing full stop
 # capitalised words, joined inside a name by "of", "for", "in", "the" or "&"
 NAME = re.compile(r"[A-Z][\w'’&.-]*(?:\s+(?:(?:of|for|in|the|&)\s+)*[A-Z][\w'’&.-]*)*")

@@ -13,6 +13,7 @@ from difflib import get_close_matches
 
 from tutor.spelling import TYPO_SIMILARITY
 from tutor.text import (
+    CASED_WORD,
     CITATION,
     CURRENCY,
     FIGURE,
@@ -69,6 +70,11 @@ ASKED_KINDS = (
     ("date", re.compile(r"^\W*when\b|\b(?:what|which) (?:year|date|month|day)\b", re.IGNORECASE), DATE),
     ("number", re.compile(r"\bhow many\b|\bnumber of\b", re.IGNORECASE), NUMBER),
 )
+# "Who founded …?" asks for someone; "Who can take part?" and "Who is it for?" ask who qualifies,
+# and "Who is Marco Lorenzi?" about someone already named.
+ASKS_FOR_SOMEONE = re.compile(r"^\W*who\b(?!(?:'s|’s|\s+(?:is|was|are|were))\s+(?!the\b|in\b))(?!\s+(?:can|could|may|might|must|should)\b)", re.IGNORECASE)
+# A person as pages name one: capitalised words in a row ("Riccardo Ocleppo", "Alfred P. Sloan")
+CAPITALISED_RUN = re.compile(r"[A-ZÀ-Þ][a-zß-ÿ'’]+(?:\s+(?:[A-Z]\.\s+)?[A-ZÀ-Þ][a-zß-ÿ'’]+)+")
 COUNT = re.compile(rf"{FIGURE.pattern}|{NUMBER_WORD}", re.IGNORECASE)  # one word that counts: "3,400", "two"
 IRREGULAR_PLURALS = {"people": "person", "children": "child", "men": "man", "women": "woman"}
 COUNTED = re.compile(rf"\b(?:how many|number of)\s+((?:(?!{AUXILIARY}\b)[\w'’-]+\s*){{1,3}})", re.IGNORECASE)
@@ -80,12 +86,14 @@ def asked_kind(question: str) -> re.Pattern[str] | None:
     return next((states for _, asks, states in ASKED_KINDS if asks.search(question)), None)
 
 
-def states_what_is_asked(question: str, answer: str) -> bool:
+def states_what_is_asked(question: str, answer: str, name_words: frozenset[str]) -> bool:
     """Does the answer state the kind of fact the question asks for (always, for questions
     that ask for no particular kind)? Unless a date is asked for, the question's own years are
     its time frame, not its answer: "Early in 2024, …" gives no count for "How many workshops
     ran in 2024?". (Its other figures may be the answer it wants confirmed: "€2,250?") A count
-    must count what is asked for (`counts`)."""
+    must count what is asked for (`counts`), and "Who …?" wants someone named (`names_someone`)."""
+    if ASKS_FOR_SOMEONE.search(question):
+        return names_someone(CITATION.sub("", answer), name_words)
     kind = asked_kind(question)
     if kind is None:
         return True
@@ -96,6 +104,15 @@ def states_what_is_asked(question: str, answer: str) -> bool:
     if kind is NUMBER and (counted := counted_stems(question)):
         return counts(body, counted)
     return bool(kind.search(body))
+
+
+def names_someone(text: str, name_words: frozenset[str]) -> bool:
+    """Does `text` name a person: two capitalised words in a row that the content never writes in
+    lower case (`name_words`)? That tells "Cate Pickens" from "Contact the Board" or "Software
+    Carpentry" on any content, which a list of first names or an English dictionary cannot."""
+    return any(
+        sum(word.lower() in name_words for word in CASED_WORD.findall(run)) >= 2 for run in CAPITALISED_RUN.findall(text)
+    )
 
 
 def counted_stems(question: str) -> set[str]:

@@ -333,13 +333,15 @@ def after_verify(state: TutorState) -> str:
 def fallback(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
     """Compose the answer from the same numbered passages' sentences: grounded by construction.
     Quoted sentences that never state the kind of fact asked for (no amount for "What is the
-    director's salary?", after the model's draft invented one) are no answer: declined."""
+    director's salary?", after the model's draft invented one, or no one named for "Who chairs
+    the board?") are no answer: declined."""
     headings = [heading(hit) for hit in state["source_hits"]]
     message = answer_message(numbered_sources(headings, state["sources"]), state["question"], state.get("earlier", ""))
     draft = shown_draft(str(runtime.context.fallback_model.invoke([HumanMessage(message)]).content), runtime)
     if post_check(draft, runtime):
         return {"route": "refuse", "refusal_reason": "withheld", "answer": "", "cited": []}
     verdict = grounding.verify_answer(draft, titled_sources(state), state["question"])
-    if grounding.declines(draft) or not verdict.cited or not evidence.states_what_is_asked(state["question"], verdict.answer):
+    name_words = runtime.context.retriever.generation().name_words
+    if grounding.declines(draft) or not verdict.cited or not evidence.states_what_is_asked(state["question"], verdict.answer, name_words):
         return {"route": "refuse", "refusal_reason": "withheld" if state.get("blocked") else "out_of_scope", "answer": ""}
     return {**answered(state, verdict.answer, verdict.cited), "llm_used": "extractive"}
