@@ -590,7 +590,7 @@ def test_connective_sentences_need_no_source() -> None:
         ("What is a Welcome Session?", "It is an online session for new Instructors [1].", True),  # no particular kind asked for
         # "who" wants someone named: words the content only ever capitalises (NAME_WORDS below)
         ("Who founded Software Carpentry?", "Greg Wilson founded it [1].", True),
-        ("who chairs the board?", "Contact the Board by sending an email [1].", False),  # bench d1023's quoted fallback
+        ("who chairs the board?", "Contact the Board by sending an email [1].", False),  # dev d1023's quoted fallback
         ("Who introduced minute cards?", "Software Carpentry introduced them in its workshops [1].", False),
         ("Who can take part?", "All students and recent graduates can take part [1].", True),  # who qualifies
         ("Who is Cate Pickens?", "She is an instructor who introduced minute cards [1].", True),  # already named
