@@ -133,7 +133,7 @@ class IndexGeneration:
         question also matches its verbs' agent nouns ("founded" -> "founder", "directs" -> "director")."""
         tokens = keyword_tokens(query)
         if WHO_QUESTION.match(query):
-            tokens += {t + ending for t in tokens for ending in AGENT_ENDINGS} - set(tokens)
+            tokens += dict.fromkeys(t + ending for t in tokens for ending in AGENT_ENDINGS if t + ending not in tokens)
         tokens = [t for t in tokens if t in self.keyword_index.vocab_dict]
         if not tokens:
             return []
