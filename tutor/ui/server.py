@@ -125,12 +125,12 @@ def launch(settings: Settings) -> int:
     except ValueError as exc:
         print(f"Configuration error: {exc}", file=sys.stderr)
         return 1
-    if service.llm_name == "local":
-        print("warming up the local model (loads it and reads the instructions once)…", flush=True)
+    model = ", and the local model (loads it and reads the instructions once)" if service.llm_name == "local" else ""
+    print(f"warming up: the search and language models{model}…", flush=True)
     try:
         service.warm_up()
-    except Exception as exc:  # the page still serves: answers fall back to extractive
-        print(f"warning: the local model could not be loaded ({exc}); answers will be extractive", file=sys.stderr)
+    except Exception as exc:  # the page still serves: what failed loads again on the first question
+        print(f"warning: warm-up did not finish ({exc}); if the local model failed, answers will be extractive", file=sys.stderr)
     app = create_app(service)
     print(f"{APP_NAME} on http://{settings.host}:{settings.port}  (health: /health)", flush=True)
     config = uvicorn.Config(
