@@ -1,9 +1,10 @@
 """llama.cpp's own counters (llama_perf_context): uncached prompt tokens read and tokens generated
 per answer, and the raw prompt-reading and generation rates, measured in the bench run.
 
-Read from outside tutor/: the shared Llama instance lives in `tutor.llm._LLAMAS` (one per model
-and parameters). llama.cpp counts a decode of more than one token as prompt reading and a
-single-token decode as generation; a prompt prefix served from the cache is not counted.
+Read from outside tutor/: the shared Llama instances live in `tutor.llm._LLAMAS` (one per model,
+parameters and role: answers, translations); an answer's counters are the sum over them.
+llama.cpp counts a decode of more than one token as prompt reading and a single-token decode as
+generation; a prompt prefix served from the cache is not counted.
 """
 
 from __future__ import annotations
@@ -15,23 +16,28 @@ from tutor.evaluation import percentile
 _TOTALS = {"n_p_eval": 0, "t_p_eval_ms": 0.0, "n_eval": 0, "t_eval_ms": 0.0}
 
 
-def _llama():
+def _llamas(role: str | None = None) -> list:
+    """The loaded (Llama, lock) pairs, of one role or all (the key's last part is the role)."""
     from tutor import llm
 
-    if not llm._LLAMAS:
+    found = [pair for key, pair in llm._LLAMAS.items() if role in (None, key[-1])]
+    if not found:
         raise RuntimeError("the local model is not loaded")
-    return next(iter(llm._LLAMAS.values()))
+    return found
 
 
 def _counters(reset: bool) -> dict:
     import llama_cpp
 
-    llama, lock = _llama()
-    with lock:
-        data = llama_cpp.llama_perf_context(llama._ctx.ctx)
-        if reset:
-            llama_cpp.llama_perf_context_reset(llama._ctx.ctx)
-    return {"n_p_eval": data.n_p_eval, "t_p_eval_ms": data.t_p_eval_ms, "n_eval": data.n_eval, "t_eval_ms": data.t_eval_ms}
+    total = dict.fromkeys(_TOTALS, 0)
+    for llama, lock in _llamas():
+        with lock:
+            data = llama_cpp.llama_perf_context(llama._ctx.ctx)
+            if reset:
+                llama_cpp.llama_perf_context_reset(llama._ctx.ctx)
+        for key in total:
+            total[key] += getattr(data, key)
+    return total
 
 
 class Meter:
@@ -58,8 +64,8 @@ class Meter:
 
 
 def probe(prompt_words: int = 300, new_tokens: int = 64) -> dict:
-    """Raw rates on a fixed, uncached prompt (the cache is cleared first)."""
-    llama, lock = _llama()
+    """Raw rates on a fixed, uncached prompt (the cache is cleared first), in the answers' context."""
+    llama, lock = _llamas("answers")[0]
     import llama_cpp
 
     prompt = "Summarise: " + " ".join(f"word{i % 50} is a sample of text" for i in range(prompt_words // 6))

@@ -580,6 +580,35 @@ def test_local_llm_answers_an_italian_question_in_italian(local_service: TutorSe
     assert streamed.strip() == final.answer.strip(), "only the Italian answer is streamed"
 
 
+def answers_prompt_tokens(service: TutorService, question: str) -> int:
+    """The prompt tokens llama.cpp reads anew, in the answers' context, to answer `question`."""
+    import llama_cpp
+
+    llama, lock = service.context.chat_model.loaded()
+    with lock:
+        llama_cpp.llama_perf_context_reset(llama._ctx.ctx)
+    service.ask(question)
+    with lock:
+        return llama_cpp.llama_perf_context(llama._ctx.ctx).n_p_eval
+
+
+@pytest.mark.slow
+def test_a_question_in_another_language_leaves_the_tutors_instructions_cached(local_service: TutorService) -> None:
+    """Translations run in a llama.cpp context of their own: sharing the answers' context, each
+    one pushed the fixed instructions (~250 tokens, seconds on two cores) out of its cache, so
+    the answer after it read them all again."""
+    local_service.warm_up()
+    question = "How much does tuition at OPIT cost per term?"
+    local_service.ask("Who founded OPIT?")
+    after_english = answers_prompt_tokens(local_service, question)
+    local_service.ask("Chi ha fondato OPIT?")
+    after_italian = answers_prompt_tokens(local_service, question)
+    system = system_prompt(local_service.context.profile, level_instruction("intermediate"))
+    instructions = len(local_service.context.chat_model.loaded()[0].tokenize(system.encode()))
+    assert local_service.context.translator.loaded()[0] is not local_service.context.chat_model.loaded()[0]
+    assert abs(after_italian - after_english) < instructions / 4, (after_english, after_italian, instructions)
+
+
 @pytest.mark.slow
 def test_local_llm_keeps_the_names_of_an_answer_it_translates(local_service: TutorService) -> None:
     """Told only to keep names, it wrote "La carpentry software fue fundada en 1998. [1]"."""

@@ -171,19 +171,24 @@ def ensure_local_model(settings: Settings) -> Path:
 # --------------------------------------------------------------------------- llama.cpp chat
 
 
-_LLAMAS: dict[tuple[str, int, int, int], tuple[Any, threading.Lock]] = {}
+_LLAMAS: dict[tuple[str, int, int, int, str], tuple[Any, threading.Lock]] = {}
 _LLAMAS_LOCK = threading.Lock()
 _ROLES = {"system": "system", "human": "user", "ai": "assistant"}
 
 
-def _shared_llama(model_path: str, n_ctx: int, n_threads: int, lookup_tokens: int = 0) -> tuple[Any, threading.Lock]:
-    """One Llama per process and parameters: loading takes seconds and ~1.9 GiB.
+def _shared_llama(model_path: str, n_ctx: int, n_threads: int, lookup_tokens: int = 0, role: str = "answers") -> tuple[Any, threading.Lock]:
+    """One Llama per process, parameters and role: loading takes seconds and ~1.9 GiB; the
+    weights are memory-mapped, so a second role's Llama shares them and adds only its own
+    context and buffers.
 
+    Each role keeps its own context and so its own cached prompt prefix: translations go to
+    their own, or each one would push the tutor's fixed instructions (~250 tokens, seconds of
+    prompt reading on two cores) out of the answers' cache.
     `lookup_tokens` > 0 turns on prompt-lookup decoding: answers copy their sources, so the
     next tokens are often guessed from the prompt and checked in one batch.
     The returned lock must be held while using it: llama.cpp contexts are not thread-safe.
     """
-    key = (model_path, n_ctx, n_threads, lookup_tokens)
+    key = (model_path, n_ctx, n_threads, lookup_tokens, role)
     with _LLAMAS_LOCK:
         if key not in _LLAMAS:
             from llama_cpp import Llama
@@ -236,6 +241,7 @@ class LlamaCppChat(BaseChatModel):
     n_ctx: int = 4096
     n_threads: int = 2
     lookup_tokens: int = 0  # prompt-lookup decoding's guessed tokens per step (0: off)
+    role: str = "answers"  # whose llama.cpp context (and cached prompt prefix) it uses
     max_tokens: int = 320
     temperature: float = 0.0
     streaming: bool = True
@@ -248,6 +254,10 @@ class LlamaCppChat(BaseChatModel):
     def _identifying_params(self) -> dict[str, Any]:
         return {"model_path": self.model_path, "n_ctx": self.n_ctx, "max_tokens": self.max_tokens}
 
+    def loaded(self) -> tuple[Any, threading.Lock]:
+        """This model's Llama (loaded on first use) and the lock to hold while using it."""
+        return _shared_llama(self.model_path, self.n_ctx, self.n_threads, self.lookup_tokens, self.role)
+
     def _params(self, stop: list[str] | None, kwargs: dict[str, Any]) -> dict[str, Any]:
         return {"max_tokens": self.max_tokens, "temperature": self.temperature, "stop": stop, **kwargs}
 
@@ -258,7 +268,7 @@ class LlamaCppChat(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        llama, lock = _shared_llama(self.model_path, self.n_ctx, self.n_threads, self.lookup_tokens)
+        llama, lock = self.loaded()
         with lock:
             response = llama.create_chat_completion(
                 messages=_to_openai_messages(messages), **self._params(stop, kwargs), logits_processor=_loop_breaker(llama)
@@ -283,7 +293,7 @@ class LlamaCppChat(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        llama, lock = _shared_llama(self.model_path, self.n_ctx, self.n_threads, self.lookup_tokens)
+        llama, lock = self.loaded()
         with lock:
             parts = llama.create_chat_completion(
                 messages=_to_openai_messages(messages), stream=True, **self._params(stop, kwargs), logits_processor=_loop_breaker(llama)
@@ -307,9 +317,10 @@ class LlamaCppChat(BaseChatModel):
 
 
 def make_chat_model(
-    settings: Settings, backend: str | None = None, *, streaming: bool = True
+    settings: Settings, backend: str | None = None, *, streaming: bool = True, role: str = "answers"
 ) -> BaseChatModel:
-    """The chat model for ``backend`` (default ``settings.llm``): local, openai or extractive."""
+    """The chat model for ``backend`` (default ``settings.llm``): local, openai or extractive.
+    A local model's `role` names the llama.cpp context it uses (`_shared_llama`)."""
     backend = backend or settings.llm
     if backend == "local":
         return LlamaCppChat(
@@ -317,6 +328,7 @@ def make_chat_model(
             n_ctx=settings.llm_context_tokens,
             n_threads=settings.llm_threads,
             lookup_tokens=settings.llm_prompt_lookup_tokens,
+            role=role,
             max_tokens=settings.llm_max_answer_tokens,
             temperature=0.0,
             streaming=streaming,

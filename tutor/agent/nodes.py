@@ -53,7 +53,7 @@ def translate(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
     if not translation.translates(language, runtime.context.llm_name):
         return {"language": language}
     started = time.perf_counter()
-    english = translation.to_english(runtime.context.chat_model, state["question"])
+    english = translation.to_english(runtime.context.translator, state["question"])
     elapsed = time.perf_counter() - started
     if translation.was_english(state["question"], english):
         return {"language": "en", "translate_s": elapsed}
@@ -314,7 +314,7 @@ def localise(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
         return {}
     started = time.perf_counter()
     english = state["answer"]
-    translated = translation.to_learner(runtime.context.chat_model, english, language)
+    translated = translation.to_learner(runtime.context.translator, english, language)
     elapsed = state.get("translate_s", 0.0) + time.perf_counter() - started
     if grounding.faithful_translation(english, translated) and not post_check(translated, runtime):
         return {"answer": translated, "translate_s": elapsed}

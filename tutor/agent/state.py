@@ -23,6 +23,14 @@ class TutorContext:
     fallback_model: BaseChatModel  # extractive: always available, always grounded
     llm_name: str
     profile: InstituteProfile = field(default_factory=InstituteProfile)  # whose persona the prompts take
+    # translations in a llama.cpp context of their own, so the answers' cached instructions
+    # stay cached (`tutor.llm._shared_llama`); None: the chat model translates too
+    translation_model: BaseChatModel | None = None
+
+    @property
+    def translator(self) -> BaseChatModel:
+        """The model that translates questions, answers and suggestions."""
+        return self.translation_model or self.chat_model
 
     @property
     def allowed_domains(self) -> frozenset[str]:

@@ -21,7 +21,7 @@ from tutor.agent.state import TutorContext, TutorState
 from tutor.config import Settings
 from tutor.embeddings import get_embeddings
 from tutor.language import detect, detector
-from tutor.llm import make_chat_model
+from tutor.llm import LlamaCppChat, make_chat_model
 from tutor.retrieval import SearchHit, open_retriever
 from tutor.screening import AnswerGate
 from tutor.service import pedagogy
@@ -70,6 +70,7 @@ class TutorService:
             fallback_model=make_chat_model(settings, "extractive"),
             llm_name=self.llm_name,
             profile=self.admin.profile(),
+            translation_model=make_chat_model(settings, self.llm_name, role="translations"),
         )
 
     @property
@@ -80,7 +81,8 @@ class TutorService:
     def warm_up(self) -> None:
         """Load now what the first question would otherwise wait for (seconds on two cores):
         the embedding model (about 5 s), the language detector and the English word list
-        (about 1 s), and the local model, with the fixed system prompt read once."""
+        (about 1 s), and the local model, with the fixed system prompt read once, and its
+        translations' own context."""
         get_embeddings()
         detector()
         english()
@@ -89,6 +91,8 @@ class TutorService:
         system = system_prompt(self.context.profile, pedagogy.pitch(pedagogy.DEFAULT_LEVEL))
         messages = [SystemMessage(system), HumanMessage("Say OK.")]
         self.context.chat_model.invoke(messages)
+        if isinstance(self.context.translator, LlamaCppChat):
+            self.context.translator.loaded()
 
     # ------------------------------------------------------------ asking
 
@@ -191,7 +195,7 @@ class TutorService:
             return self.context
         if llm != "extractive":
             raise ValueError(f"this service writes with {self.llm_name!r}; per question only 'extractive' can be chosen")
-        return replace(self.context, chat_model=self.context.fallback_model, llm_name="extractive")
+        return replace(self.context, chat_model=self.context.fallback_model, translation_model=None, llm_name="extractive")
 
     # ------------------------------------------------------------ composing the result
 
@@ -262,7 +266,7 @@ class TutorService:
         translated back like any question. Without an LLM they stay in the corpus's English."""
         if not translation.translates(language, context.llm_name):
             return suggestions
-        return translation.lines_to_learner(context.chat_model, suggestions, language)
+        return translation.lines_to_learner(context.translator, suggestions, language)
 
     def canned(self, graph_state: TutorState, suggestions: list[str]) -> str:
         """The reply for routes that don't go through the LLM, ending with what we *can* help with,
