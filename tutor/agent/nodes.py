@@ -49,7 +49,7 @@ def translate(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
     goes on as its English translation (one short model call) and is routed again, since
     the guard's patterns read English; the learner's own words are kept in `asked`. A
     "translation" that keeps most words shows the question was English after all."""
-    language = detect(state["question"])
+    language = detect(state["question"], runtime.context.retriever.generation().vocabulary)
     if not translation.translates(language, runtime.context.llm_name):
         return {"language": language}
     started = time.perf_counter()

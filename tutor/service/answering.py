@@ -20,7 +20,7 @@ from tutor.agent.prompts import for_institute, prompt, system_prompt
 from tutor.agent.state import TutorContext, TutorState
 from tutor.config import Settings
 from tutor.embeddings import get_embeddings
-from tutor.language import detect, detector
+from tutor.language import detect, detector, english
 from tutor.llm import LlamaCppChat, make_chat_model
 from tutor.retrieval import SearchHit, open_retriever
 from tutor.screening import AnswerGate
@@ -39,7 +39,6 @@ from tutor.service.events import (
 from tutor.service.learner import ConversationThread, LearnerService, LearnerState
 from tutor.service.quizzes import Quizzes
 from tutor.service.search import SearchService
-from tutor.spelling import english
 
 STREAMED_NODES = {"generate", "fallback"}
 NEAREST_PASSAGES = 3  # a declined question's suggestions come first from these passages' topics
@@ -279,7 +278,7 @@ class TutorService:
     def too_long(self, text: str, state: LearnerState, started: float) -> TutorAnswer:
         """A calm answer for a question beyond the length limit, in the learner's language (a
         fixed text: no model call for a message this long); nothing is searched or stored."""
-        language = detect(text[: self.settings.max_question_chars])
+        language = detect(text[: self.settings.max_question_chars], self.retriever.generation().vocabulary)
         suggestions = state.suggestions()
         intro = prompt("too_long", language).format(length=len(text), limit=self.settings.max_question_chars)
         answer = f"{intro} {prompt('clarify', language)}\n" + "\n".join(f"- {s}" for s in suggestions)
