@@ -18,6 +18,7 @@ from tutor.agent.translation import (
     reply_messages,
     to_learner,
     was_english,
+    with_citations,
 )
 from tutor.language import LANGUAGES, detect
 
@@ -137,6 +138,30 @@ def test_the_names_of_an_answer_go_to_the_model_as_markers_and_come_back_as_writ
     )
     translated_name = italian.replace("<B>", "Comitato del Codice di Condotta")  # a dropped marker: no translation
     assert to_learner(GenericFakeChatModel(messages=iter([AIMessage(translated_name)])), english, "it") == ""
+
+
+def test_a_translation_that_drops_or_moves_a_citation_gets_the_englishs_back_sentence_by_sentence() -> None:
+    """dev d043: "<A> currently works for <B>. [2]" came back "<A> actualmente trabaja para
+    <B>." and the learner got the English. Sentence for sentence, each translated sentence
+    takes its English sentence's markers; a translation that merges sentences is left as
+    written, and the faithfulness check turns it down."""
+    english = "Marco Lorenzi currently works for RWS Group. [2]"
+    reply = "<A> actualmente trabaja para <B>."
+    assert to_learner(GenericFakeChatModel(messages=iter([AIMessage(reply)])), english, "es") == "Marco Lorenzi actualmente trabaja para RWS Group. [2]"
+    two = "The hackathon runs on 13 February [1]. Registration closes on 1 February. [2]"
+    moved = "L'hackathon si tiene il 13 febbraio [2]. Le iscrizioni chiudono il 1 febbraio."
+    assert with_citations(moved, two) == "L'hackathon si tiene il 13 febbraio. [1] Le iscrizioni chiudono il 1 febbraio. [2]"
+    merged = "L'hackathon si tiene il 13 febbraio e le iscrizioni chiudono il 1 febbraio."
+    assert with_citations(merged, two) == merged and not faithful_translation(two, merged)
+    listed = "Workshops teach:\n- the Unix shell [1]\n- Git [2]"
+    assert with_citations("I workshop insegnano:\n- la shell Unix\n- Git", listed) == "I workshop insegnano:\n- la shell Unix [1]\n- Git [2]"
+
+
+def test_months_and_days_are_translated_not_masked_as_names() -> None:
+    """As a marker, "November 19 and 20" came back "19 y 20 de enero": the model had to guess
+    the month. Months and days are words every language has its own for."""
+    english = "The career fair was held on Tuesday, November 19 [1]. Riccardo Ocleppo opened it [1]."
+    assert names_in(english) == ["Riccardo Ocleppo"]
 
 
 def test_a_name_inside_a_longer_one_stays_part_of_it() -> None:

@@ -7,6 +7,7 @@ backend) nothing is translated: the question goes on as asked.
 
 from __future__ import annotations
 
+import calendar
 import re
 import string
 
@@ -22,6 +23,10 @@ from tutor.text import CITATION, NAME, WORD, split_sentences
 # take for a citation's (with <1>, "… founded in 1998. [1]" came back without its [1])
 MARKERS = tuple(f"<{letter}>" for letter in string.ascii_uppercase)
 NOT_LATIN = re.compile(r"[^\u0000-\u024F\u2000-\u20CF]")  # beyond Latin letters, punctuation and currency signs
+CITED = re.compile(r"\s*\[\d{1,2}\]")  # a marker with the space before it
+# capitalised in English, yet words every language has its own for: translated, never masked
+# (as a marker, "November 19" came back "19 de enero")
+CALENDAR_WORDS = frozenset([*calendar.month_name[1:], *calendar.day_name])
 
 
 def translates(language: str, llm_name: str) -> bool:
@@ -74,7 +79,7 @@ def names_in(text: str) -> list[str]:
     for sentence in split_sentences(text):
         for match in NAME.finditer(sentence):
             name = match.group().rstrip(".")
-            if match.start() > 0 or " " in name:
+            if (match.start() > 0 or " " in name) and name not in CALENDAR_WORDS:
                 found.append(name)
     found = list(dict.fromkeys(found))
     alone = {name: first_alone(name, text, found) for name in found}
@@ -102,7 +107,32 @@ def to_learner(model: BaseChatModel, text: str, language: str) -> str:
     of none. A reply that drops a marker has lost a name: the learner gets the English."""
     names = names_in(text)
     masked = masked_names(text, names)
-    return with_names(reply_of(model, reply_messages(masked, language, marked=masked != text)), names, masked)
+    translated = reply_of(model, reply_messages(masked, language, marked=masked != text))
+    return with_names(with_citations(translated, masked), names, masked)
+
+
+def with_citations(translated: str, english: str) -> str:
+    """The translation with the English's [n] markers back on their sentences, when the model
+    dropped or moved them ("<A> actualmente trabaja para <B>." for "<A> currently works for
+    <B>. [2]"): each line and each sentence must then match the English one for one, so every
+    sentence gets the markers of the sentence it translates. Otherwise the translation is
+    left as written, and the faithfulness check judges it."""
+    if sorted(CITATION.findall(translated)) == sorted(CITATION.findall(english)):
+        return translated
+    ours, theirs = english.split("\n"), translated.split("\n")
+    if len(ours) != len(theirs):
+        return translated
+    lines = [cited_line(mine, line) for mine, line in zip(ours, theirs)]
+    return translated if None in lines else "\n".join(lines)
+
+
+def cited_line(english: str, translated: str) -> str | None:
+    """One translated line with each sentence ending in its English sentence's markers; None
+    when the two lines do not hold as many sentences."""
+    ours, theirs = split_sentences(english), split_sentences(CITED.sub("", translated))
+    if len(ours) != len(theirs):
+        return None
+    return " ".join(" ".join([sentence, *(f"[{n}]" for n in CITATION.findall(source))]) for sentence, source in zip(theirs, ours))
 
 
 def masked_names(text: str, names: list[str]) -> str:
