@@ -23,7 +23,7 @@ from tutor.text import CITATION, NAME, WORD, split_sentences
 # take for a citation's (with <1>, "… founded in 1998. [1]" came back without its [1])
 MARKERS = tuple(f"<{letter}>" for letter in string.ascii_uppercase)
 NOT_LATIN = re.compile(r"[^\u0000-\u024F\u2000-\u20CF]")  # beyond Latin letters, punctuation and currency signs
-CITED = re.compile(r"\s*\[\d{1,2}\]")  # a marker with the space before it
+CITED = re.compile(rf"\s*{CITATION.pattern}")  # a citation marker with the space before it
 # capitalised in English, yet words every language has its own for: translated, never masked
 # (as a marker, "November 19" came back "19 de enero")
 CALENDAR_WORDS = frozenset([*calendar.month_name[1:], *calendar.day_name])
