@@ -34,6 +34,7 @@ def naive_run(store, model, questions, perf: llama_perf.Meter | None) -> list[di
         refused = declines(out["answer"])
         markers = {int(n) for n in CITATION.findall(out["answer"])}
         rows.append({
+            "id": item.id,
             "route": "refuse" if refused else "answer",
             "answer": out["answer"],
             "right": refused if item.refuse else (not refused and answered_right(item, out["answer"])),
@@ -97,7 +98,8 @@ def run_corpus(name: str, limit: int | None, llm: str, split: str = "test", kind
             print(f"  {who}: p50 uncached prompt tokens per answer {t['prompt_tokens_p50']}, "
                   f"p50 generated tokens per answer {t['generated_tokens_p50']} (llama.cpp counters)")
     return {"questions": [q.id for q in questions], "ours": ours_kinds, "naive": naive_kinds, "summary": ours["summary"],
-            "ours_tokens": ours_tokens, "naive_tokens": naive_tokens, "results": ours["results"]}
+            "ours_tokens": ours_tokens, "naive_tokens": naive_tokens, "results": ours["results"],
+            "naive_results": naive_rows}  # kept so that a run can be read, or scored again, answer by answer
 
 
 def run(limit: int | None, llm: str = "local", split: str = "test", kinds: list[str] | None = None) -> dict:

@@ -165,6 +165,25 @@ def test_prompt_holds_is_judged_on_the_passages_shown_not_the_hits() -> None:
 @pytest.mark.parametrize(
     ("answer", "right"),
     [
+        ("Die Studiengebühr beträgt 2.250 Euro pro Trimester [1].", True),  # German thousands
+        ("Les frais sont de 2 250 € par trimestre [1].", True),  # French, with a space
+        ("Les frais sont de 2\u202f250 € par trimestre [1].", True),  # ... or a thin space
+        ("The fee is 2,250 euros per term [1].", True),
+        ("The fee is 2,500 euros per term [1].", False),
+        ("The fee is 22,50 euros per term [1].", False),  # other digits in other groups
+        ("The fee is 2250 euros per term [1].", False),  # a separator is still needed: "1.5" is not "15"
+    ],
+)
+def test_a_figure_is_right_written_the_way_the_answers_language_writes_it(answer: str, right: bool) -> None:
+    """n051's German answer said "2.250 Euro" and was scored wrong against "2,250"."""
+    fee = GoldenQuestion(id="f", q="was kostet die tuition pro term?", all=("2,250",), kind="language")
+    result = {"route": "answer", "answer": answer, "citations": [], "retrieved": [], "shown": []}
+    assert score_result(fee, result, set())["right"] is right
+
+
+@pytest.mark.parametrize(
+    ("answer", "right"),
+    [
         ("Yes, Software Carpentry was founded in 1998 [1].", True),
         ("That's right: it was founded in 1998 [1].", True),
         ("Software Carpentry was founded in 1998 [1].", False),  # quotes leave the learner to judge

@@ -27,6 +27,10 @@ KINDS = (
     "alarming_curriculum", "near_miss", "out_of_scope", "harmful", "injection",
 )
 SPLITS = ("dev", "test")  # dev may be tuned on; test is only ever reported
+# a comma or full stop between the digits of a figure in an escaped golden phrase ("2,250"),
+# which an answer may write as a comma, a full stop, a space or a thin space
+DIGIT_SEPARATOR = re.compile(r"(?<=\d)(?:,|\\\.)(?=\d)")
+LOCAL_SEPARATOR = "[,.\\s\u00a0\u202f]"
 TEST_SHARE = 0.4
 
 
@@ -80,9 +84,17 @@ def load_golden(path: Path) -> list[GoldenQuestion]:
 
 
 def holds_phrases(item: GoldenQuestion, text: str) -> bool:
-    """All of `all` and one of `any` (case-insensitive); vacuous parts count as held."""
-    low = text.lower()
-    return all(p.lower() in low for p in item.all) and (not item.any or any(p.lower() in low for p in item.any))
+    """All of `all` and one of `any` (case-insensitive); vacuous parts count as held. A figure
+    may be written the way the answer's language writes it: "2,250" is "2.250" in a German
+    answer, "2 250" in a French one."""
+    return all(holds(p, text) for p in item.all) and (not item.any or any(holds(p, text) for p in item.any))
+
+
+def holds(phrase: str, text: str) -> bool:
+    """Whether `text` says `phrase` (case-insensitive), its figures' separators written any
+    way a language writes them (`DIGIT_SEPARATOR`)."""
+    pattern = DIGIT_SEPARATOR.sub(lambda _: LOCAL_SEPARATOR, re.escape(phrase))
+    return re.search(pattern, text, re.IGNORECASE) is not None
 
 
 # "Yes, …", "That's right: …", "Correct, …": an answer that confirms, in its first sentence
