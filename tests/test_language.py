@@ -181,7 +181,6 @@ def test_a_translation_may_leave_unsaid_only_the_one_name_the_learners_question_
     question = "quando sono state fondate software carpentry e data carpentry?"
     assert to_learner(GenericFakeChatModel(messages=iter([AIMessage(reply)])), both, "it", question) == ""
     assert subject_named("cosa insegnano ai corsi?", ["AI"]) is None
-    assert subject_named("chi insegna alla university of arizona?", ["University of Arizona", "Jeff Oliver"]) == "University of Arizona"
 
 
 def test_months_and_days_are_translated_not_masked_as_names() -> None:

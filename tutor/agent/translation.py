@@ -121,14 +121,9 @@ def subject_named(asked: str, names: list[str]) -> str | None:
     none, or several: an answer on two things ("Software Carpentry was founded in 1998, Data
     Carpentry in 2014") must say which fact is whose."""
     words = {word.lower() for word in LETTERS.findall(asked)}
-    given = [name for name in names if own_words(name) and own_words(name) <= words]
-    return given[0] if len(given) == 1 else None
-
-
-def own_words(name: str) -> set[str]:
-    """The words that tell a name from others: not its small words ("The", "of"), nor those
-    of two letters, which may be words of the learner's language (Italian "ai" is not "AI")."""
-    return {word.lower() for word in LETTERS.findall(name) if len(word) > 2} - STOPWORDS
+    given = [name for name in names if (own := {w.lower() for w in LETTERS.findall(name)} - STOPWORDS) and own <= words]
+    # a name of two letters may be a word of the learner's language: Italian "ai" is not "AI"
+    return given[0] if len(given) == 1 and min(map(len, LETTERS.findall(given[0]))) > 2 else None
 
 
 def with_citations(translated: str, english: str) -> str:
