@@ -16,7 +16,6 @@ from tutor.agent.translation import (
     masked_names,
     names_in,
     reply_messages,
-    subject_named,
     to_learner,
     was_english,
     with_citations,
@@ -156,31 +155,6 @@ def test_a_translation_that_drops_or_moves_a_citation_gets_the_englishs_back_sen
     assert with_citations(merged, two) == merged and not faithful_translation(two, merged)
     listed = "Workshops teach:\n- the Unix shell [1]\n- Git [2]"
     assert with_citations("I workshop insegnano:\n- la shell Unix\n- Git", listed) == "I workshop insegnano:\n- la shell Unix [1]\n- Git [2]"
-
-
-def test_a_translation_may_leave_unsaid_only_the_one_name_the_learners_question_gives() -> None:
-    """dev d1041: "The first <A> workshop was held at the <B>, <C>." came back without <A>
-    (Library Carpentry), and the learner, who had asked about Library Carpentry's first
-    workshop, got the English. That name may go unsaid; any other name, or one of two the
-    question gives, may not: "fondata nel 1998, Data Carpentry nel 2014" no longer says whose
-    1998 it is."""
-    english = "The first Library Carpentry workshop was held at the Centre for Information Science, City University London. [2]"
-    asked = "dove si è tenuto il primo workshop di library carpentry?"
-
-    def translated(reply: str, question: str) -> str:
-        return to_learner(GenericFakeChatModel(messages=iter([AIMessage(reply)])), english, "it", question)
-
-    assert translated("Il primo workshop si è tenuto al <B>, <C>. [2]", asked) == (
-        "Il primo workshop si è tenuto al Centre for Information Science, City University London. [2]"
-    )
-    assert translated("Il primo workshop si è tenuto al <B>, <C>. [2]", "dove si è tenuto il primo workshop?") == ""
-    assert translated("Il primo workshop di <A> si è tenuto a Londra. [2]", asked) == ""
-    assert translated("Il primo workshop si è tenuto al <B>. [2]", asked) == ""
-    both = "Software Carpentry was founded in 1998 and Data Carpentry in 2014 [1]."
-    reply = "Fondata nel 1998, e <B> nel 2014 [1]."
-    question = "quando sono state fondate software carpentry e data carpentry?"
-    assert to_learner(GenericFakeChatModel(messages=iter([AIMessage(reply)])), both, "it", question) == ""
-    assert subject_named("cosa insegnano ai corsi?", ["AI"]) is None
 
 
 def test_months_and_days_are_translated_not_masked_as_names() -> None:

@@ -314,7 +314,7 @@ def localise(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
         return {}
     started = time.perf_counter()
     english = state["answer"]
-    translated = translation.to_learner(runtime.context.translator, english, language, state.get("asked", ""))
+    translated = translation.to_learner(runtime.context.translator, english, language)
     elapsed = state.get("translate_s", 0.0) + time.perf_counter() - started
     if grounding.faithful_translation(english, translated) and not post_check(translated, runtime):
         return {"answer": translated, "translate_s": elapsed}

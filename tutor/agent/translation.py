@@ -17,14 +17,13 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from tutor.agent.evidence import acronyms_in
 from tutor.agent.prompts import prompt
 from tutor.language import LANGUAGES, ordinary_words
-from tutor.text import CITATION, NAME, STOPWORDS, WORD, split_sentences
+from tutor.text import CITATION, NAME, WORD, split_sentences
 
 # a name's stand-in while the model translates: nothing in it to translate, and no number to
 # take for a citation's (with <1>, "… founded in 1998. [1]" came back without its [1])
 MARKERS = tuple(f"<{letter}>" for letter in string.ascii_uppercase)
 NOT_LATIN = re.compile(r"[^\u0000-\u024F\u2000-\u20CF]")  # beyond Latin letters, punctuation and currency signs
 CITED = re.compile(rf"\s*{CITATION.pattern}")  # a citation marker with the space before it
-LETTERS = re.compile(r"[^\W\d_]+")  # the words of a name or question, without elisions and hyphens
 # capitalised in English, yet words every language has its own for: translated, never masked
 # (as a marker, "November 19" came back "19 de enero")
 CALENDAR_WORDS = frozenset([*calendar.month_name[1:], *calendar.day_name])
@@ -100,30 +99,16 @@ def spans(name: str, text: str) -> list[tuple[int, int]]:
     return [found.span() for found in re.finditer(rf"(?<![\w<]){re.escape(name)}(?![\w>])", text)]
 
 
-def to_learner(model: BaseChatModel, text: str, language: str, asked: str = "") -> str:
+def to_learner(model: BaseChatModel, text: str, language: str) -> str:
     """An English reply in the learner's language, its names as written; empty when the model
     fails or drops a name. Each name goes to the model as a marker ("<A> was founded in 1998.
     [1]") and is put back after: listed and told to keep them, the 1.5B model still translated
     the names of 3 of 13 dev answers ("The Carpentries" -> "Los carpentistas"); given markers,
-    of none. A reply that drops a marker has lost a name: the learner gets the English. Only
-    the name their own question gives (`asked`, see `subject_named`) may go unsaid: "Il primo
-    workshop si è tenuto al <B>" answers "dove si è tenuto il primo workshop di library
-    carpentry?" as well as the English does."""
+    of none. A reply that drops a marker has lost a name: the learner gets the English."""
     names = names_in(text)
     masked = masked_names(text, names)
     translated = reply_of(model, reply_messages(masked, language, marked=masked != text))
-    return with_names(with_citations(translated, masked), names, masked, subject_named(asked, names))
-
-
-def subject_named(asked: str, names: list[str]) -> str | None:
-    """The one name of a reply that the learner's question gives ("library carpentry" gives
-    "Library Carpentry", "la membership titanium" gives "The Titanium"); None when it gives
-    none, or several: an answer on two things ("Software Carpentry was founded in 1998, Data
-    Carpentry in 2014") must say which fact is whose."""
-    words = {word.lower() for word in LETTERS.findall(asked)}
-    given = [name for name in names if (own := {w.lower() for w in LETTERS.findall(name)} - STOPWORDS) and own <= words]
-    # a name of two letters may be a word of the learner's language: Italian "ai" is not "AI"
-    return given[0] if len(given) == 1 and min(map(len, LETTERS.findall(given[0]))) > 2 else None
+    return with_names(with_citations(translated, masked), names, masked)
 
 
 def with_citations(translated: str, english: str) -> str:
@@ -160,12 +145,10 @@ def masked_names(text: str, names: list[str]) -> str:
     return text
 
 
-def with_names(translated: str, names: list[str], masked: str, understood: str | None = None) -> str:
+def with_names(translated: str, names: list[str], masked: str) -> str:
     """The translation with its names back in place of their markers; empty when a marker of
-    `masked` is missing from it (a name the learner would not read), unless it stands for the
-    name the learner's question gives (`understood`)."""
-    dropped = [name for name, marker in zip(names, MARKERS) if marker in masked and marker not in translated]
-    if dropped and dropped != [understood]:
+    `masked` is missing from it (a name the learner would not read)."""
+    if any(marker in masked and marker not in translated for marker in MARKERS[: len(names)]):
         return ""
     return unmasked(translated, names)
 
