@@ -66,6 +66,28 @@ def test_the_contents_own_terms_do_not_outvote_the_learners_language(retriever, 
     assert detect(question, retriever.generation().vocabulary) == language
 
 
+@pytest.mark.parametrize(
+    ("question", "language"),
+    [
+        # borrowed English terms the content lacks: the function words around them decide
+        ("ci sono workshop di data science?", "it"),
+        ("cual es el precio de la membership", "es"),
+        ("gibt es workshops fur data science", "de"),
+        ("y a-t-il des workshops de data science", "fr"),
+        ("el master de data science es online?", "es"),
+        # English, with a foreign word or place in lower case: English's function words decide
+        ("how much is the membership", "en"),
+        ("who teaches at politecnico di milano", "en"),
+        ("does the curriculum include la dolce vita", "en"),
+        ("what is the fee per semestre", "en"),
+    ],
+)
+def test_borrowed_english_terms_do_not_outvote_the_function_words_around_them(question: str, language: str) -> None:
+    """Learners borrow English terms the content may not hold ("membership", "bootcamp"); one
+    such word made lingua's n-grams read a Spanish sentence as English."""
+    assert detect(question) == language
+
+
 @pytest.mark.parametrize("question", ["ciao", "Hola", "Danke schön", "Riccardo Ocleppo", "Software Carpentry", "MSc Cybersecurity", "2026?", ""])
 def test_short_and_name_only_questions_count_as_english(question: str) -> None:
     """Too little to tell: English, which needs no translation at all."""

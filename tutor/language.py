@@ -6,21 +6,27 @@ Detection is lingua's offline n-gram models restricted to these five languages, 
 far more accurate on short texts than choosing among all of them. Learners keep the content's
 own terms in English whatever language they write in ("il corso di machine learning è
 online?"), so those words are left out of the vote when the rest shows another language.
+Borrowed terms the content lacks ("workshop", "membership", "bootcamp") still outvote the few
+words around them in lingua's n-grams ("cual es el precio de la membership" reads as English),
+so a question's function words ("es", "el", "de", "la"), which no language borrows, decide first.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Collection
 from functools import lru_cache
 
 from lingua import IsoCode639_1, Language, LanguageDetector, LanguageDetectorBuilder
 from spellchecker import SpellChecker
+from stopwordsiso import stopwords
 
 from tutor.text import STOPWORDS, WORD
 
 LANGUAGES = {"en": "English", "it": "Italian", "es": "Spanish", "de": "German", "fr": "French"}
 MIN_WORDS = 3  # fewer ordinary words (greetings, names, keywords) say nothing reliable
 MIN_CONFIDENCE = 0.3  # lingua's confidence for the winner among the five; below it: unsure
+MIN_FUNCTION_WORDS = 2  # one "la" or "per" is shared by too many languages to decide alone
 
 
 @lru_cache(maxsize=1)
@@ -35,6 +41,26 @@ def detector() -> LanguageDetector:
 def english() -> SpellChecker:
     """pyspellchecker's English word list (shipped in its wheel, loaded once, about 0.2 s)."""
     return SpellChecker(language="en", distance=1)
+
+
+@lru_cache(maxsize=1)
+def function_words() -> dict[str, frozenset[str]]:
+    """Each language's function words from the Stopwords ISO lists, without accents, since
+    learners often type without them ("perche", "fur", "coute")."""
+    return {code: frozenset(unaccented(w) for w in stopwords(code)) for code in LANGUAGES}
+
+
+def unaccented(word: str) -> str:
+    """`word` in lower case with its accents dropped: "Für" -> "fur"."""
+    return "".join(c for c in unicodedata.normalize("NFKD", word.lower()) if not unicodedata.combining(c))
+
+
+def grammar_languages(words: list[str]) -> list[str]:
+    """The languages whose function words the question uses most, when it uses at least
+    MIN_FUNCTION_WORDS of them; empty when the question says too little that way."""
+    counts = {code: sum(unaccented(w) in listed for w in words) for code, listed in function_words().items()}
+    most = max(counts.values())
+    return [code for code, count in counts.items() if count == most] if most >= MIN_FUNCTION_WORDS else []
 
 
 def ordinary_words(question: str) -> list[str]:
@@ -62,7 +88,11 @@ def detect(question: str, content_words: Collection[str] = frozenset()) -> str:
     words = learners_own_words(ordinary_words(question), content_words)
     if len(words) < MIN_WORDS:
         return "en"
-    best = detector().compute_language_confidence_values(" ".join(words))[0]
-    if best.value < MIN_CONFIDENCE:
-        return "en"
-    return best.language.iso_code_639_1.name.lower()
+    grammar = grammar_languages(words)
+    if len(grammar) == 1:
+        return grammar[0]
+    ranked = [(c.language.iso_code_639_1.name.lower(), c.value) for c in detector().compute_language_confidence_values(" ".join(words))]
+    if grammar and "en" not in grammar:  # "de la" is Spanish, French or Italian: the n-grams choose
+        return next(code for code, _ in ranked if code in grammar)
+    code, confidence = ranked[0]
+    return code if confidence >= MIN_CONFIDENCE else "en"
