@@ -1,4 +1,4 @@
-"""`make bench`: python -m benchmarks [retrieval] [evidence] [speed] [cli] [agent] [quiz] [--agent-questions N] [--agent-kinds K ...] [--llm local|extractive] [--split test|dev] [--quiz-llm-chunks N]."""
+"""`make bench`: python -m benchmarks [retrieval] [evidence] [detection] [speed] [cli] [agent] [quiz] [--agent-questions N] [--agent-kinds K ...] [--llm local|extractive] [--split test|dev] [--quiz-llm-chunks N]."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 from benchmarks import (
     agent_bench,
     cli_bench,
+    detection_bench,
     evidence_bench,
     quiz_bench,
     retrieval_bench,
@@ -18,12 +19,12 @@ from benchmarks import (
 from tutor.evaluation import KINDS
 
 RESULTS = Path(__file__).parent / "results"
-SUITES = ("retrieval", "evidence", "speed", "cli", "agent", "quiz")
+SUITES = ("retrieval", "evidence", "detection", "speed", "cli", "agent", "quiz")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("suites", nargs="*", help="retrieval, evidence, speed, cli, agent, quiz (default: all)")
+    parser.add_argument("suites", nargs="*", help="retrieval, evidence, detection, speed, cli, agent, quiz (default: all)")
     parser.add_argument("--agent-questions", type=int, default=None,
                         help="Per corpus, run the agent suite on N test questions shared evenly between kinds (default: all).")
     parser.add_argument("--agent-kinds", nargs="+", choices=KINDS, default=None, metavar="KIND",
@@ -31,7 +32,7 @@ def main() -> None:
     parser.add_argument("--llm", choices=("local", "extractive"), default="local",
                         help="The agent's backend; `extractive` is cheap and skips the naive RAG (it needs an LLM).")
     parser.add_argument("--split", choices=("test", "dev"), default="test",
-                        help="The agent suite's question part: report on `test`; tune only on `dev`.")
+                        help="The agent and detection suites' question part: report on `test`; tune only on `dev`.")
     parser.add_argument("--synthetic-chunks", type=int, default=100_000)
     parser.add_argument("--quiz-llm-chunks", type=int, default=3, help="Chunks the local LLM writes questions for (0: cloze only).")
     args = parser.parse_args()
@@ -44,6 +45,8 @@ def main() -> None:
         report["retrieval"] = retrieval_bench.run()
     if "evidence" in args.suites:
         report["evidence"] = evidence_bench.run()
+    if "detection" in args.suites:
+        report["detection"] = detection_bench.run(args.split)
     if "speed" in args.suites:
         report["speed"] = speed_bench.run(args.synthetic_chunks)
     if "cli" in args.suites:

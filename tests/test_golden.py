@@ -13,6 +13,7 @@ from tutor.evaluation import (
     KINDS, GoldenQuestion, assign_splits, by_kind, evenly_by_kind, follow_up_groups, load_golden, score_result,
     unsupported_phrases,
 )
+from tutor.language import LANGUAGES
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = ROOT / "tests" / "golden"
@@ -214,3 +215,13 @@ def test_a_false_claim_is_answered_right_only_with_the_fact_and_without_a_yes(an
     claim = GoldenQuestion(id="c", q="software carpentry was founded in 2005, right?", all=("1998",), kind="contradiction")
     result = {"route": "answer", "answer": answer, "citations": [], "retrieved": [], "shown": []}
     assert score_result(claim, result, set())["right"] is right
+
+
+def test_language_probes_are_labelled_and_split() -> None:
+    """languages.jsonl (the detection bench's questions): one of the five languages each, ids
+    unique, the helper-written test part kept apart from the dev part it was never tuned on."""
+    rows = [json.loads(line) for line in (GOLDEN / "languages.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert len({r["id"] for r in rows}) == len(rows) and len({r["q"].lower() for r in rows}) == len(rows)
+    assert all(r["lang"] in LANGUAGES and r["split"] in ("dev", "test") and len(r["q"].split()) >= 3 for r in rows)
+    counts = Counter((r["split"], r["lang"] == "en") for r in rows)
+    assert min(counts.values()) >= 15, counts

@@ -72,6 +72,11 @@ class SearchHit:
         }
 
 
+def vocabulary(chunks: list[Chunk]) -> set[str]:
+    """Every lower-case word of the chunks' indexed text (the content's own terms)."""
+    return {w for c in chunks for w in re.findall(r"[a-z][a-z'’\-]*", c.embed_text.lower())}
+
+
 class IndexGeneration:
     """One opened, immutable index generation."""
 
@@ -91,7 +96,7 @@ class IndexGeneration:
     @cached_property
     def vocabulary(self) -> set[str]:
         """Every lower-case word of the indexed text: tells typos and foreign topics apart."""
-        return {w for c in self.chunks for w in re.findall(r"[a-z][a-z'’\-]*", c.embed_text.lower())}
+        return vocabulary(self.chunks)
 
     @cached_property
     def name_words(self) -> frozenset[str]:
