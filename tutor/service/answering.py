@@ -20,7 +20,7 @@ from tutor.agent.prompts import for_institute, prompt, system_prompt
 from tutor.agent.state import TutorContext, TutorState
 from tutor.config import Settings
 from tutor.embeddings import get_embeddings
-from tutor.language import detect, detector, english
+from tutor.language import detect, detector, english, function_words
 from tutor.llm import LlamaCppChat, make_chat_model
 from tutor.retrieval import SearchHit, open_retriever
 from tutor.screening import AnswerGate
@@ -79,11 +79,12 @@ class TutorService:
 
     def warm_up(self) -> None:
         """Load now what the first question would otherwise wait for (seconds on two cores):
-        the embedding model (about 5 s), the language detector and the English word list
-        (about 1 s), and the local model, with the fixed system prompt read once, and its
+        the embedding model (about 5 s), the language detector, its function words and the
+        English word list (about 1 s), and the local model, with the fixed system prompt read once, and its
         translations' own context."""
         get_embeddings()
         detector()
+        function_words()
         english()
         if self.llm_name != "local":
             return
