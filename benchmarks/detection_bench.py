@@ -6,7 +6,7 @@ language of their grammar, most borrowing English terms: "como cancelo mi member
 every golden question of each corpus (language kind: not English; every other kind: English).
 Each is read against the corpus's own vocabulary, as the tutor does; the vocabulary comes from
 the corpus's chunks, so nothing is embedded. A wrong "en" leaves the learner an English answer;
-a wrong other language sends an English question through two needless translations.
+a wrong other language costs an English question a needless translation call.
 """
 
 from __future__ import annotations
@@ -39,13 +39,14 @@ def labelled(corpus: BenchCorpus, split: str) -> list[tuple[str, str]]:
 
 
 def right(found: str, language: str) -> bool:
+    """Whether the detected code is the labelled one ("xx": any but English)."""
     return found != "en" if language == "xx" else found == language
 
 
-def accuracy(detector_: Detector, pairs: list[tuple[str, str]], content_words: set[str], english: bool) -> tuple[int, int]:
+def accuracy(detect_language: Detector, pairs: list[tuple[str, str]], content_words: set[str], english: bool) -> tuple[int, int]:
     """(right, asked) over the English questions or over the others."""
     chosen = [(q, lang) for q, lang in pairs if (lang == "en") == english]
-    return sum(right(detector_(q, content_words), lang) for q, lang in chosen), len(chosen)
+    return sum(right(detect_language(q, content_words), lang) for q, lang in chosen), len(chosen)
 
 
 def run_corpus(name: str, split: str) -> dict:
