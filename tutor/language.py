@@ -58,7 +58,8 @@ def unaccented(word: str) -> str:
 def grammar_languages(words: list[str]) -> list[str]:
     """The languages whose function words the question uses most, when it uses at least
     MIN_FUNCTION_WORDS of them; empty when the question says too little that way."""
-    counts = {code: sum(unaccented(w) in listed for w in words) for code, listed in function_words().items()}
+    plain = [unaccented(w) for w in words]
+    counts = {code: sum(w in listed for w in plain) for code, listed in function_words().items()}
     most = max(counts.values())
     return [code for code, count in counts.items() if count == most] if most >= MIN_FUNCTION_WORDS else []
 
