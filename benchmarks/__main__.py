@@ -30,7 +30,8 @@ def main() -> None:
     parser.add_argument("--agent-kinds", nargs="+", choices=KINDS, default=None, metavar="KIND",
                         help=f"Run the agent suite on these question kinds only ({', '.join(KINDS)}; default: all).")
     parser.add_argument("--llm", choices=("local", "extractive"), default="local",
-                        help="The agent's backend; `extractive` is cheap and skips the naive RAG (it needs an LLM).")
+                        help="The agent's backend, which also translates the retrieval suite's questions in other languages; "
+                             "`extractive` is cheap, translates nothing and skips the naive RAG (it needs an LLM).")
     parser.add_argument("--split", choices=("test", "dev"), default="test",
                         help="The agent and detection suites' question part: report on `test`; tune only on `dev`.")
     parser.add_argument("--synthetic-chunks", type=int, default=100_000)
@@ -42,7 +43,7 @@ def main() -> None:
     RESULTS.mkdir(exist_ok=True)
     report: dict = {"started": time.strftime("%Y-%m-%d %H:%M:%S"), "args": vars(args)}
     if "retrieval" in args.suites:
-        report["retrieval"] = retrieval_bench.run()
+        report["retrieval"] = retrieval_bench.run(args.llm)
     if "evidence" in args.suites:
         report["evidence"] = evidence_bench.run()
     if "detection" in args.suites:

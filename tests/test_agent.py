@@ -12,11 +12,12 @@ from dataclasses import replace
 import pytest
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
+from langgraph.runtime import Runtime
 from pydantic import Field
 
 from tutor.agent import claims, translation
 from tutor.agent.graph import build_graph
-from tutor.agent.nodes import MAX_REWRITES, heading
+from tutor.agent.nodes import MAX_REWRITES, heading, search, search_query
 from tutor.agent.passages import context_units, select_context, side_sources
 from tutor.agent.prompts import answer_message, prompt, system_prompt
 from tutor.agent.state import TutorContext
@@ -82,6 +83,17 @@ def test_a_follow_up_without_a_pronoun_is_searched_with_its_conversation(service
                       previous=["Tell me about OPIT's first career fair"])
     assert fresh["standalone"] == "What does the Oxford MSc in Advanced Computer Science cover?"
     assert followed["earlier"] == "Tell me about OPIT's first career fair" and not fresh.get("earlier")
+
+
+def test_the_benchmarks_search_query_is_the_one_the_graph_searches(service: TutorService) -> None:
+    """The retrieval benchmark measures `search_query`: a misspelt follow-up must come out as
+    the graph's own query, conversation and spelling included, or the figure is another search's."""
+    runtime = Runtime(context=service.context)
+    for question, previous in (("wich companies atended?", ["Tell me about OPIT's first career fair"]),
+                               ("how much is tuiton at opit", [])):
+        query = search_query(question, previous, runtime)
+        assert query == run_graph(service, question, previous=previous)["query"]
+        assert "attended" in query or "tuition" in query
 
 
 def test_a_follow_up_is_asked_in_its_own_words_with_the_earlier_question_as_context() -> None:
@@ -588,6 +600,16 @@ def test_local_llm_answers_in_italian_a_question_that_keeps_the_contents_terms(l
     final = local_service.ask("quanto costa il master in cybersecurity?")
     assert final.route == "answer" and final.citations and final.timings["translate_s"] > 0
     assert detect(final.answer) == "it" or final.notice == prompt("untranslated", "it")
+
+
+@pytest.mark.slow
+def test_local_llm_search_query_of_an_italian_question_is_english(local_service: TutorService) -> None:
+    """The retrieval benchmark searches a question in another language as the agent does, in
+    its English translation: searched as asked, this one's top 5 named none of the companies."""
+    query = search_query("quali aziende c'erano al career fair di opit", [], Runtime(context=local_service.context))
+    assert detect(query) == "en" and "career fair" in query.lower()
+    found = " ".join(hit.chunk.text for hit in search(local_service.retriever, query, 5))
+    assert "Deloitte" in found or "Reply" in found
 
 
 def answers_prompt_tokens(service: TutorService, question: str) -> int:

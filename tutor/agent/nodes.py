@@ -87,6 +87,16 @@ def searched(question: str, retriever: HybridRetriever) -> str:
     return spelling.corrected(question, retriever.generation().vocabulary)
 
 
+def search_query(question: str, previous_questions: list[str], runtime: Runtime[TutorContext]) -> str:
+    """What the agent searches for a question: its `translate` and `condense` stages, so in
+    English, with the conversation when a follow-up needs it, and spelt as the content. The
+    retrieval benchmark searches this: searched as asked, an Italian question looks like a
+    miss the agent never makes."""
+    state: TutorState = {"question": question, "previous_questions": previous_questions}
+    state = {**state, **translate(state, runtime)}
+    return condense(state, runtime)["query"]
+
+
 def retrieve(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
     """Hybrid search for the current query; a comparison searches each side too, and the
     lists are interleaved so both sides reach the prompt's first passages (each side's own
