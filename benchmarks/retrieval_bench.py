@@ -8,11 +8,11 @@ asked, with the conversation before a follow-up."""
 
 from __future__ import annotations
 
+from langgraph.runtime import Runtime
+
 from benchmarks.baseline import baseline_search, build_baseline
 from benchmarks.common import print_table, ratio
 from benchmarks.corpora import NAMES, open_corpus
-from langgraph.runtime import Runtime
-
 from tutor.agent.nodes import search, search_query
 from tutor.evaluation import KINDS, GoldenQuestion, first_hit_rank, retrieval_metrics
 from tutor.index import build_index
