@@ -88,6 +88,29 @@ def test_borrowed_english_terms_do_not_outvote_the_function_words_around_them(qu
     assert detect(question) == language
 
 
+@pytest.mark.parametrize(
+    ("question", "language"),
+    [
+        # French and Italian function words behind an apostrophe or a hyphen
+        ("c'est quoi l'instructor training", "fr"),
+        ("qu'est-ce qu'un self-organised workshop", "fr"),
+        ("d'ou vient l'idee du hackathon", "fr"),
+        ("c'è un'altra deadline per l'enrollment", "it"),
+        # the English list's foreign articles ("la", "il", "per") no longer tie with Italian
+        ("qual e la deadline per il master in cybersecurity", "it"),
+        # English possessives, contractions and names with an apostrophe stay English
+        ("which bank's chief security officer leads opit's cybersecurity degree", "en"),
+        ("can't find the d'artagnan lesson anywhere", "en"),
+        ("who's the instructor for the hands-on lab", "en"),
+        ("i'm looking for the l'oreal case study", "en"),
+    ],
+)
+def test_function_words_joined_by_apostrophes_and_hyphens_count(question: str, language: str) -> None:
+    """ "c'est", "qu'un" and "l'idee" hold French's function words; read whole, they were no
+    function words and a borrowed term made the question English."""
+    assert detect(question) == language
+
+
 @pytest.mark.parametrize("question", ["ciao", "Hola", "Danke schön", "Riccardo Ocleppo", "Software Carpentry", "MSc Cybersecurity", "2026?", ""])
 def test_short_and_name_only_questions_count_as_english(question: str) -> None:
     """Too little to tell: English, which needs no translation at all."""

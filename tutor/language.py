@@ -46,8 +46,13 @@ def english() -> SpellChecker:
 @lru_cache(maxsize=1)
 def function_words() -> dict[str, frozenset[str]]:
     """Each language's function words from the Stopwords ISO lists, without accents, since
-    learners often type without them ("perche", "fur", "coute")."""
-    return {code: frozenset(unaccented(w) for w in stopwords(code)) for code in LANGUAGES}
+    learners often type without them ("perche", "fur", "coute"). The English list also holds
+    the articles English text borrows ("la", "il", "un", "per", single letters), so a word
+    another language lists too counts for English only if it is one of English's own stop
+    words (`tutor.text.STOPWORDS`): "qual e la deadline per il master" tied with Italian."""
+    listed = {code: frozenset(unaccented(w) for w in stopwords(code)) for code in LANGUAGES}
+    others = frozenset().union(*(words for code, words in listed.items() if code != "en"))
+    return {**listed, "en": frozenset(w for w in listed["en"] if w in STOPWORDS or w not in others)}
 
 
 def unaccented(word: str) -> str:
@@ -58,10 +63,21 @@ def unaccented(word: str) -> str:
 def grammar_languages(words: list[str]) -> list[str]:
     """The languages whose function words the question uses most, when it uses at least
     MIN_FUNCTION_WORDS of them; empty when the question says too little that way."""
-    plain = [unaccented(w) for w in words]
+    plain = [part for w in words for part in word_parts(unaccented(w))]
     counts = {code: sum(w in listed for w in plain) for code, listed in function_words().items()}
     most = max(counts.values())
     return [code for code, count in counts.items() if count == most] if most >= MIN_FUNCTION_WORDS else []
+
+
+def word_parts(word: str) -> list[str]:
+    """A word joined by apostrophes or hyphens as its parts, where French and Italian hide
+    most function words: "qu'est-ce" -> qu, est, ce; "un'altra" -> un, altra. One letter after
+    the last apostrophe is an English ending ("bank's", "don't", "i'm") and is dropped: every
+    letter is a "function word" in some lists. "c'è" keeps its "c'"."""
+    *elided, last = word.replace("’", "'").split("'")
+    if elided and len(last) == 1:
+        last = ""
+    return [part for piece in [*elided, last] for part in piece.split("-") if part]
 
 
 def ordinary_words(question: str) -> list[str]:
