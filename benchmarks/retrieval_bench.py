@@ -16,7 +16,6 @@ from benchmarks.corpora import NAMES, open_corpus
 from tutor.agent.nodes import search, search_query
 from tutor.evaluation import KINDS, GoldenQuestion, first_hit_rank, retrieval_metrics
 from tutor.index import build_index
-from tutor.retrieval import open_retriever
 from tutor.service import TutorService
 
 
@@ -34,8 +33,8 @@ def agent_queries(service: TutorService, questions: list[GoldenQuestion]) -> dic
 def run_corpus(name: str, llm: str) -> dict:
     corpus = open_corpus(name, "retrieval", llm=llm)
     build_index(corpus.settings.model_copy(update={"llm": "extractive"}))  # topics: not measured here
-    retriever = open_retriever(corpus.settings)
-    service = TutorService(corpus.settings, llm=llm)
+    service = TutorService(corpus.settings, llm=llm)  # translates as the agent does
+    retriever = service.retriever
     store = build_baseline(corpus.raw_files, corpus.settings.index_dir.parent / "baseline")
 
     def ours(query: str) -> list[tuple[str, str]]:
