@@ -600,6 +600,7 @@ def test_local_llm_answers_in_italian_a_question_that_keeps_the_contents_terms(l
     final = local_service.ask("quanto costa il master in cybersecurity?")
     assert final.route == "answer" and final.citations and final.timings["translate_s"] > 0
     assert detect(final.answer) == "it" or final.notice == prompt("untranslated", "it")
+    assert final.suggestions and detect(" ".join(final.suggestions)) == "it", "what to ask next, in Italian too"
 
 
 @pytest.mark.slow

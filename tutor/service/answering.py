@@ -214,9 +214,9 @@ class TutorService:
         cited_hits = graph_state.get("source_hits", [])
         citations = [self.citation(n, cited_hits[n - 1]) for n in graph_state.get("cited", []) if 0 < n <= len(cited_hits)]
         topics = state.pedagogy.topics_of(c.doc_id for c in citations) if route == "answer" else []
-        suggestions = state.suggestions(topics, {asked}, self.nearest_topics(graph_state, state))
-        if route != "answer":
-            suggestions = self.localised(suggestions, graph_state.get("language", "en"), context)
+        suggestions = self.localised(
+            state.suggestions(topics, {asked}, self.nearest_topics(graph_state, state)), graph_state.get("language", "en"), context
+        )
         answer = graph_state.get("answer", "") if route == "answer" else self.canned(graph_state, suggestions)
         result = TutorAnswer(
             question=asked,
@@ -262,8 +262,10 @@ class TutorService:
 
     @staticmethod
     def localised(suggestions: list[str], language: str, context: TutorContext) -> list[str]:
-        """Suggested questions in the learner's language (one model call); asked, they are
-        translated back like any question. Without an LLM they stay in the corpus's English."""
+        """Suggested questions in the learner's language, under an answer as under a decline
+        (one model call, after the answer has streamed; none when every suggestion is on a
+        title); asked, they are translated back like any question. Without an LLM they stay in
+        the corpus's English."""
         if not translation.translates(language, context.llm_name):
             return suggestions
         return translation.lines_to_learner(context.translator, suggestions, language)
