@@ -564,10 +564,14 @@ def local_service(tmp_path_factory) -> TutorService:
          ("One of the key teaching practices is 'live coding': instructors don't use slides, but work through the lesson "
           "material, typing in the code, with the workshop participants following along."), False),
         ("the workshop lasted a whole week", "The workshop took place over the course of a working day and was broken into four sessions.", False),
+        # the check a bare "no" must fail (y104, dev): the draft said "No, you cannot ..."
+        ("I do Carpentries Instructor Training as four half days instead of two full days",
+         "Most Instructor Training events take place over four half-days, and the majority of others span two full days.", True),
     ],
 )
 def test_the_local_llm_reads_whether_a_passage_states_a_claim(local_service: TutorService, claim: str, passage: str, stated: bool) -> None:
-    """The check a "yes" must pass: a claim in other words is stated, a contradicted one is not."""
+    """The check a "yes" must pass and a bare "no" must fail: a claim in other words is stated,
+    a contradicted one is not."""
     system = system_prompt(local_service.context.profile, level_instruction("intermediate"))
     assert claims.passages_state(local_service.context.chat_model, system, claim, passage) is stated
 

@@ -352,6 +352,47 @@ def test_a_yes_in_the_students_own_words_is_for_the_model_to_confirm(model_reads
     assert asked == [("Dr James Baker was the organiser of the very first Library Carpentry workshop", BAKER[0])]
 
 
+HALF_DAYS = ["Instructor Training\nMost Instructor Training events take place over four half-days; others run as two full days."]
+
+
+@pytest.mark.parametrize("model_reads_it_stated", [True, False])
+def test_a_no_that_only_denies_a_claim_its_passage_states_is_for_the_model_to_confirm(model_reads_it_stated: bool) -> None:
+    """y104: the passage allows four half days, the draft's first sentence only turns the claim
+    down. The model's reading of the claim decides whether that "no" stands; the fact after it
+    stays either way."""
+    question = "Can I do Instructor Training as four half days instead of two full days?"
+    draft = "No, you cannot do Instructor Training as four half days instead of two full days [1]. Most events take place over four half-days [1]."
+    asked: list[tuple[str, str]] = []
+
+    def reads(claim: str, passages: str) -> bool:
+        asked.append((claim, passages))
+        return model_reads_it_stated
+
+    verdict = grounding.verify_answer(draft, HALF_DAYS, question, confirms=reads)
+    assert verdict.answer.startswith("No") is not model_reads_it_stated
+    assert "four half-days [1]" in verdict.answer
+    assert asked == [("I do Instructor Training as four half days instead of two full days", HALF_DAYS[0])]  # the claim, its "Can" dropped
+    assert grounding.verify_answer(draft, HALF_DAYS, question).answer.startswith("No")  # no model, no reading: the "no" stands
+
+
+@pytest.mark.parametrize(
+    ("question", "draft", "premise"),
+    [
+        # the "no" states a fact of its own: that fact is checked against the passage, not the claim
+        ("Are Instructor Training events always two full days?", "No, most take place over four half-days [1].", ()),
+        # a premise given first makes the question two claims, which the model reads as one
+        ("Since Instructor Training is two full days, can I do it as four half days?",
+         "No, you cannot do it as four half days [1]. Most events take place over four half-days [1].", ()),
+        # a claim the passages never make is answered "no" as it should be
+        ("Can I do Instructor Training as a webinar?",
+         "No, you cannot do Instructor Training as a webinar [1]. Most events take place over four half-days [1].", ("webinar",)),
+    ],
+)
+def test_a_no_with_its_own_fact_or_to_an_unstated_claim_is_not_second_guessed(question: str, draft: str, premise: tuple[str, ...]) -> None:
+    verdict = grounding.verify_answer(draft, HALF_DAYS, question, premise, confirms=lambda claim, passages: pytest.fail(claim))
+    assert verdict.answer.startswith("No")
+
+
 @pytest.mark.parametrize(
     ("question", "draft", "denies"),
     [

@@ -1,4 +1,5 @@
-"""The model's reading of whether passages state a claim: the check a "yes" must pass.
+"""The model's reading of whether passages state a claim: the check a "yes" must pass, and a
+"no" that only turns the claim down must fail.
 
 Word matching cannot tell a claim in the student's own words ("the very first workshop", the
 passage's "inaugural workshop") from a false one in the passage's own words ("instructors teach

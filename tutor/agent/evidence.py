@@ -281,6 +281,11 @@ def asks_to_confirm(question: str) -> bool:
     return bool(CONFIRMATION.search(GIVEN.sub("", question.strip())))
 
 
+def gives_a_premise(question: str) -> bool:
+    """Does the question state a premise before it asks ("Since it is online, can I ...?")?"""
+    return bool(GIVEN.match(question.strip()))
+
+
 def without_tag(question: str) -> str:
     """The claim without the words that ask for a yes or a no: "It is online, right?" -> "It is
     online", so "right" is not taken for something the passages must say."""

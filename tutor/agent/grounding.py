@@ -1,5 +1,5 @@
 """Pure, I/O-free checks that an answer keeps to its numbered sources: every [n] is real and
-backs its sentence, every figure, name and year is in the cited passage, a "yes" agrees with it.
+backs its sentence, every figure, name and year is in the cited passage, a "yes" or "no" agrees with it.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from tutor.agent.evidence import (
     TAG,
     TAG_AFTER_COMMA,
     asks_to_confirm,
+    gives_a_premise,
     missing_specifics,
     unstated_words,
     without_tag,
@@ -129,12 +130,36 @@ def unfounded_yes(answer: str, question: str, cited_sources: list[str], confirms
     abbreviation may be spelt out), which turns down a true claim in the student's own words."""
     if not asks_to_confirm(question) or not ANSWERED_YES.match(answer):
         return False
-    claim, passages = without_tag(question).strip(" ,;?!"), "\n\n".join(cited_sources)
+    claim, passages = claim_of(question), "\n\n".join(cited_sources)
     if denies_its_yes(answer, claim):
         return True
     if confirms is None:
         return bool(unstated_words(claim, passages))
     return not names_and_figures_in(claim, passages) or not confirms(claim, passages)
+
+
+def unfounded_no(answer: str, question: str, cited_sources: list[str], confirms: ClaimCheck | None = None) -> bool:
+    """A "no" that only turns the question's claim down ("No, you cannot do Instructor Training
+    as four half days instead of two full days [2].") must not deny what its cited passages
+    state ("Most Instructor Training events take place over four half-days"). Word matching
+    cannot tell: a passage that contradicts the claim holds its words too, so only the model's
+    reading `confirms` decides, and without one the "no" stands. A "no" that states a fact of
+    its own ("No, it is taught on campus in Munich [1].") is that fact's to back. So is a
+    question that gives a premise first ("Since it is taught online, can I study from home?"):
+    read as one claim, the 1.5B model confirmed it from a passage that says on campus. A bare
+    "no" with nothing after it is `bare_no`'s to leave out, without a model call."""
+    if confirms is None or not asks_to_confirm(question) or not ANSWERED_NO.match(answer) or gives_a_premise(question):
+        return False
+    sentences = split_sentences(answer)
+    if len(sentences) < 2 or says_more_than_asked(sentences[0], question):
+        return False
+    claim, passages = claim_of(question), "\n\n".join(cited_sources)
+    return names_and_figures_in(claim, passages) and confirms(claim, passages)
+
+
+def claim_of(question: str) -> str:
+    """What a yes/no question claims: "It is online, right?" -> "It is online"."""
+    return without_tag(question).strip(" ,;?!")
 
 
 def denies_its_yes(answer: str, claim: str) -> bool:
@@ -181,8 +206,8 @@ def verify_answer(
     ("This is stated in the first source [1].") or only say again what the answer has said
     are left out, and so is one that points back at a left-out sentence ("This is done
     through ..."). What the question claims and the passages never say (`premise`) may be
-    named only to deny it; a "yes" must confirm what the cited passages state
-    (`unfounded_yes`, with the model's reading `confirms`)."""
+    named only to deny it; a "yes" must confirm what the cited passages state, and a bare
+    "no" must not deny it (`unfounded_yes`, `unfounded_no`, with the model's reading `confirms`)."""
     invalid: set[int] = set()
     unsupported: list[str] = []
     fixed: list[str] = []
@@ -197,7 +222,10 @@ def verify_answer(
             fixed.append(kept)
         left_out = kept is None
     text = " ".join(fixed)
-    if fixed and unfounded_yes(text, question, [sources[n - 1] for n in cited_in(text)], confirms):
+    cited_sources = [sources[n - 1] for n in cited_in(text)]
+    # the question's own claim answered against its passages: a "no" to a claim the passages
+    # never make (`premise`) is the expected answer
+    if fixed and (unfounded_yes(text, question, cited_sources, confirms) or not premise and unfounded_no(text, question, cited_sources, confirms)):
         unsupported.append(fixed.pop(0))
         while fixed and points_back(fixed[0]):
             unsupported.append(fixed.pop(0))

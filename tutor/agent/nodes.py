@@ -249,10 +249,10 @@ def tutor_system(state: TutorState, runtime: Runtime[TutorContext]) -> str:
 
 
 def claim_check(state: TutorState, runtime: Runtime[TutorContext]) -> grounding.ClaimCheck | None:
-    """The model's reading of a claim against its passages, for a "yes"; none where a "yes"
-    needs the claim's own words in the passages: without a model (the extractive backend),
-    and for a follow-up read with its conversation, whose claim alone ("Is it delivered
-    online?") does not say what "it" is."""
+    """The model's reading of a claim against its passages, for a "yes" or a bare "no"; none
+    where a "yes" needs the claim's own words in the passages and a "no" stands: without a
+    model (the extractive backend), and for a follow-up read with its conversation, whose
+    claim alone ("Is it delivered online?") does not say what "it" is."""
     if runtime.context.llm_name == "extractive" or state.get("earlier"):
         return None
     return partial(claims.passages_state, runtime.context.chat_model, tutor_system(state, runtime))
