@@ -118,7 +118,7 @@ def test_student_journey(page, app: AppServer) -> None:
     seen = [s for s in page.evaluate("window.__seen") if "▍" in s]
     assert len(set(seen)) >= 2, f"the answer did not arrive in pieces: {seen[:5]}"
     page.locator(".thought-group .title", has_text="Sources").last.click()
-    page.get_by_text(re.compile(r"\[1\] .*Machine Learning Engineer", re.I)).first.wait_for()
+    page.get_by_text(re.compile(r"\[1\] .*Machine Learning Engineer", re.IGNORECASE)).first.wait_for()
     page.locator(".thought-group blockquote").last.wait_for()
     page.wait_for_timeout(500)  # let the section finish opening
     page.screenshot(path=str(OUTPUT / "tutor-answer.png"), full_page=True)
@@ -209,6 +209,19 @@ def sign_in_as(page, app: AppServer, learner: str, role: str = "learner") -> Non
     fill_credentials(page, learner, app.account(learner, role))
     page.locator("#learner-password input").press("Enter")
     page.get_by_text(f"Signed in as {learner}").wait_for()
+
+
+def test_asking_before_signing_in_says_so_in_the_chat_and_keeps_the_question(page, app: AppServer) -> None:
+    """The asking step runs unqueued, where a raised error shows only a red "Error" badge."""
+    ask(page, ML_QUESTION)
+    page.locator("#chat .bot-row", has_text="Please sign in first").wait_for()
+    assert page.locator("#question textarea").input_value() == ML_QUESTION
+    assert page.get_by_text("Error", exact=True).count() == 0
+    sign_in_as(page, app, "late-signer")
+    page.locator("#question textarea").press("Enter")
+    assert "[1]" in wait_for_answer(page, 1)
+    assert user_messages(page) == [ML_QUESTION]
+    assert page.get_by_text("Please sign in first").count() == 0, "the reminder goes once signed in"
 
 
 def test_citation_previews_its_source(page, app: AppServer) -> None:

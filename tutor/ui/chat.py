@@ -116,15 +116,22 @@ class ChatPart:
 
     @friendly
     def stage(self, question: str, session: Session, request: gr.Request) -> dict:
-        """Instant step: show the question with a waiting line and lock the input."""
+        """Instant step: show the question with a waiting line and lock the input. What stops it
+        (not signed in, a session that ended) is said in the chat, and the question stays in the
+        box: an error of this unqueued step would show only a red "Error" over the chat."""
+        try:
+            return self.staged(question, session, request)
+        except gr.Error as refused:
+            return self.noticed(session, f"🔒 {safe_markdown(refused.message)}")
+
+    def staged(self, question: str, session: Session, request: gr.Request) -> dict:
+        """The question staged for `answer`; raises when this tab may not ask (the API's refusal)."""
         page = self.page
         if session.busy:
-            gr.Warning("One moment: the tutor is still answering your previous question.")
-            return {page.session: session}
+            return self.noticed(session, "_One moment: the tutor is still answering your previous question._")
         text = clean_question(question)
         if not text:
-            gr.Warning("Please type a question first.")
-            return {page.session: session}
+            return self.noticed(session, "_Please type a question first._")
         page.learner_of(session, request)  # signed in (or a guest, when allowed): fails early otherwise
         session.pending, session.busy, session.stopped = text, True, False
         session.asking += 1
@@ -135,6 +142,11 @@ class ChatPart:
             self.question: gr.update(value="", interactive=False),
             self.stop_btn: gr.update(visible=True),
         }
+
+    def noticed(self, session: Session, notice: str) -> dict:
+        """The chat with a passing line from the tutor under it: never stored, gone at the next
+        update (the unqueued step's toasts are not shown)."""
+        return {self.page.session: session, self.chatbot: session.messages + [{"role": "assistant", "content": notice}]}
 
     def stage_option(self, session: Session, selected: gr.SelectData, request: gr.Request) -> dict:
         """A suggestion under a declined answer was clicked: ask it."""
@@ -232,7 +244,7 @@ class ChatPart:
 
     def ask(self, question: str, session: Session, request: gr.Request):
         """The API's one-call version of stage + answer (the page uses the two steps)."""
-        self.stage(question, session, request)
+        self.staged(question, session, request)
         if not session.pending:  # nothing to answer: the chat as it is
             yield {self.page.session: session, self.chatbot: session.messages}
             return
