@@ -1,4 +1,4 @@
-"""Hybrid retrieval: contract, fusion, document vote, filters, de-duplication, diversity."""
+"""Hybrid retrieval: contract, fusion, document and answer-type votes, filters, de-duplication, diversity."""
 
 from __future__ import annotations
 
@@ -6,7 +6,16 @@ import json
 
 import numpy as np
 
-from tutor.retrieval import add_document_vote, document_ranks, reciprocal_rank_fusion
+from tutor.agent.nodes import search
+from tutor.answer_types import asked_kind
+from tutor.chunking import Chunk
+from tutor.retrieval import (
+    ANSWER_TYPE_DOCUMENTS,
+    add_answer_type_vote,
+    add_document_vote,
+    document_ranks,
+    reciprocal_rank_fusion,
+)
 
 from .conftest import run_tutor
 
@@ -84,3 +93,23 @@ def test_the_document_vote_lifts_a_chunk_of_the_closest_document() -> None:
 def test_the_article_about_the_question_comes_first(retriever) -> None:
     top = retriever.search("What career services does OPIT offer besides mentoring?", k=5)[0]
     assert "Career Coaching" in top.chunk.text or "Resource Hub" in top.chunk.text
+
+
+def test_the_answer_type_vote_lifts_what_is_asked_within_the_documents_found() -> None:
+    texts = ["How to become an instructor", "Our 16-hour training", "Trainers teach"]
+    chunks = [Chunk(str(i), "training", "Training", "", "article", "", i, text) for i, text in enumerate(texts)]
+    fused = [(0, 0.30), (2, 0.29), (1, 0.25)]
+    assert [p for p, _ in add_answer_type_vote(fused, chunks, asked_kind("How long is it?"), k=10)] == [1, 0, 2]
+    assert add_answer_type_vote(fused, chunks, asked_kind("Who teaches it?"), k=10) == fused
+    # another page's figure, below the documents found, is not lifted
+    others = [Chunk(f"o{i}", f"other-{i}", "Other", "", "article", "", 0, "A fair") for i in range(ANSWER_TYPE_DOCUMENTS)]
+    chunks = [*others, Chunk("fee", "fees", "Fees", "", "article", "", 0, "Tuition costs €2,250")]
+    fused = [(p, 0.3 - p / 100) for p in range(len(chunks))]
+    assert add_answer_type_vote(fused, chunks, asked_kind("How much does the fair cost?"), k=10) == fused
+
+
+def test_a_comparison_of_fees_finds_both_amounts(retriever) -> None:
+    """d013 (dev): the chunk with the typical European fee read less like the question than
+    pages about OPIT's programmes, and fell to 8th place."""
+    texts = " ".join(h.chunk.text for h in search(retriever, "typical european masters fees vs opit tuition, how do they compare", 5))
+    assert "8,000" in texts and "2,250" in texts

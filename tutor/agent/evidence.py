@@ -11,11 +11,11 @@ import re
 from dataclasses import dataclass
 from difflib import get_close_matches
 
+from tutor.answer_types import DATE, NUMBER, NUMBER_WORD, asked_kind
 from tutor.spelling import TYPO_SIMILARITY
 from tutor.text import (
     CASED_WORD,
     CITATION,
-    CURRENCY,
     FIGURE,
     STOPWORDS,
     WORD,
@@ -53,23 +53,6 @@ CONFIRMATION = re.compile(
 )
 
 
-# What a question asks for, told by its English question words (the agent searches and checks
-# in English), and how a sentence that states it looks: quoted sentences without the kind of
-# fact asked for only share the question's subject, they don't answer it.
-NUMBER_WORD = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|fifty|hundreds?|thousands?|dozens?|couple|half|several|few)"
-# "one" after these is a pronoun ("this one went well", "no one"), not a count ("the two courses" is)
-NOT_A_PRONOUN = "".join(rf"(?<!\b{word} )" for word in ("this", "that", "which", "any", "each", "every", "no", "the"))
-TIME_UNIT = r"(?:minutes?|hours?|days?|weeks?|months?|years?|semesters?|terms?|sessions?)"
-NUMBER = re.compile(rf"\d|{NOT_A_PRONOUN}\bone\b|\b(?!one\b){NUMBER_WORD}\b", re.IGNORECASE)
-DATE = re.compile(r"\b(?:19|20)\d\d\b|\b(?:january|february|march|april|may|june|july|august|september|october|november|december)\b", re.IGNORECASE)
-ASKED_KINDS = (
-    ("duration", re.compile(r"\bhow long\b|\b(?:duration|length) of\b", re.IGNORECASE),
-     re.compile(rf"(?:\d|\b{NUMBER_WORD})[\w,.-]*[\s-]+(?:\w+[\s-]+)?{TIME_UNIT}\b|\b(?:full|half)[\s-]days?\b", re.IGNORECASE)),
-    ("money", re.compile(r"\bhow much\b(?!\s+(?:more|less))|\b(?:cost|costs|price|fee|fees|tuition|salary|budget)\b", re.IGNORECASE),
-     re.compile(rf"[{CURRENCY}]\s?\d|\d[\d,.]*\s?(?:euros?|dollars?|pounds?|usd|eur|gbp)\b|\bfree\b", re.IGNORECASE)),
-    ("date", re.compile(r"^\W*when\b|\b(?:what|which) (?:year|date|month|day)\b", re.IGNORECASE), DATE),
-    ("number", re.compile(r"\bhow many\b|\bnumber of\b", re.IGNORECASE), NUMBER),
-)
 # "Who founded …?" asks for someone; "Who can take part?" and "Who is it for?" ask who qualifies,
 # and "Who is Marco Lorenzi?" about someone already named.
 ASKS_FOR_SOMEONE = re.compile(r"^\W*who\b(?!(?:'s|’s|\s+(?:is|was|are|were))\s+(?!the\b|in\b))(?!\s+(?:can|could|may|might|must|should)\b)", re.IGNORECASE)
@@ -78,12 +61,6 @@ CAPITALISED_RUN = re.compile(r"[A-ZÀ-Þ][a-zß-ÿ'’]+(?:\s+(?:[A-Z]\.\s+)?[A-
 COUNT = re.compile(rf"{FIGURE.pattern}|{NUMBER_WORD}", re.IGNORECASE)  # one word that counts: "3,400", "two"
 IRREGULAR_PLURALS = {"people": "person", "children": "child", "men": "man", "women": "woman"}
 COUNTED = re.compile(rf"\b(?:how many|number of)\s+((?:(?!{AUXILIARY}\b)[\w'’-]+\s*){{1,3}})", re.IGNORECASE)
-
-
-def asked_kind(question: str) -> re.Pattern[str] | None:
-    """How a sentence stating what the question asks for looks ("How long …?" -> a duration,
-    "How much …?" -> an amount of money), or None for questions of other kinds."""
-    return next((states for _, asks, states in ASKED_KINDS if asks.search(question)), None)
 
 
 def states_what_is_asked(question: str, answer: str, name_words: frozenset[str]) -> bool:
