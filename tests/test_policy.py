@@ -474,6 +474,13 @@ def test_a_possessive_matches_its_noun_whatever_the_apostrophe() -> None:
     assert stems("What's OPIT's fee?") == stems("OPIT’s fee") == {"opit", "fee"}
 
 
+def test_british_and_american_spellings_are_the_same_words() -> None:
+    """The page says "organisations", the model writes "organizations": no unsupported word."""
+    assert stems("member organisations, programme centre") == stems("member organizations, program center")
+    assert grounding.verify_answer("It has over 100 member organizations [1].", ["We have 100+ member organisations."],
+                                   "How many member organisations are there?").ok
+
+
 def test_a_yes_may_find_an_abbreviation_spelt_out() -> None:
     sources = ["Software engineering: understanding of version control systems (e.g., Git) is essential for machine learning engineers."]
     question = "Do ML engineers need to understand version control systems like Git?"

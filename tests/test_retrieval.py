@@ -9,6 +9,7 @@ import numpy as np
 from tutor.agent.nodes import search
 from tutor.answer_types import asked_kind
 from tutor.chunking import Chunk
+from tutor.index import keyword_tokens
 from tutor.retrieval import (
     ANSWER_TYPE_DOCUMENTS,
     add_answer_type_vote,
@@ -69,6 +70,22 @@ def test_results_are_diverse_and_free_of_near_duplicates(retriever) -> None:
 def test_empty_or_unknown_queries_return_calmly(retriever) -> None:
     assert retriever.search("   ", k=5) == []
     assert len(retriever.search("zxqv wjkp", k=3)) == 3  # dense search always has neighbours
+
+
+def test_keywords_read_british_and_american_spellings_alike(retriever) -> None:
+    # the content writes "organisations" in some articles and "organizations" in others
+    index = retriever.generation()
+    for asked in ("organisations", "organizations"):
+        found = " ".join(index.chunks[p].text for p in index.keyword(asked, 30, None, None))
+        assert "organisations" in found and "organizations" in found
+
+
+def test_keywords_pair_neighbouring_words_in_either_order() -> None:
+    asked = keyword_tokens("How many organizations are members?")
+    written = keyword_tokens("our network of 100+ member organisations")
+    assert "member+organiz" in set(asked) & set(written)
+    assert "member+network" in keyword_tokens("a network of members")  # stop words between are skipped
+    assert not [t for t in keyword_tokens("member") if "+" in t]
 
 
 def test_reciprocal_rank_fusion_rewards_agreement() -> None:

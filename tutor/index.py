@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import itertools
 import json
 import os
 import re
@@ -34,6 +35,7 @@ from tutor.config import Settings
 from tutor.corpus import Document, Problem, load_documents
 from tutor.embeddings import MODEL_NAME, get_embeddings
 from tutor.profile import PROFILE_FILE, load_profile
+from tutor.text import one_spelling
 from tutor.topics import TopicMap
 
 MANIFEST_FORMAT = 2  # 2: generations carry topics.json
@@ -99,6 +101,8 @@ class IndexSummary:
 
 # ---------------------------------------------------------------- keyword tokens (BM25)
 
+KEYWORD_VERSION = 2  # bump when keyword_tokens changes (2: one spelling, word pairs): forces a full re-index
+PAIR_JOINER = "+"  # never inside a WORD
 STOPWORDS = frozenset(bm25s.stopwords.STOPWORDS_EN)
 WORD = re.compile(r"[a-z0-9€$]+(?:[.,'][a-z0-9]+)*")
 
@@ -109,9 +113,17 @@ def _stemmer() -> Stemmer.Stemmer:
 
 
 def keyword_tokens(text: str) -> list[str]:
-    """Lower-cased, stop-word-free, stemmed words; figures like 2,250 stay whole."""
-    words = [w for w in WORD.findall(text.lower().replace("’", "'")) if w not in STOPWORDS]
-    return _stemmer().stemWords(words)
+    """Lower-cased, stop-word-free, stemmed words in one spelling of English, then their
+    neighbouring pairs (see `word_pairs`); figures like 2,250 stay whole."""
+    words = [one_spelling(w) for w in WORD.findall(text.lower().replace("’", "'")) if w not in STOPWORDS]
+    stems = _stemmer().stemWords(words)
+    return stems + word_pairs(stems)
+
+
+def word_pairs(stems: list[str]) -> list[str]:
+    """Each two neighbouring stems (stop words between them skipped) as one token, in either
+    order: "organizations are members" and "member organisations" both give "member+organiz"."""
+    return [PAIR_JOINER.join(sorted(pair)) for pair in itertools.pairwise(stems) if pair[0] != pair[1]]
 
 
 # ---------------------------------------------------------------- vector store
@@ -171,6 +183,7 @@ def signature(settings: Settings) -> dict:
         "chunk_tokens": settings.chunk_tokens,
         "chunk_overlap_tokens": settings.chunk_overlap_tokens,
         "chunker_version": CHUNKER_VERSION,
+        "keyword_version": KEYWORD_VERSION,
         "store": store_label(settings),
     }
 

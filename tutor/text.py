@@ -6,6 +6,8 @@ import re
 from collections import Counter
 from typing import NamedTuple
 
+from breame.spelling import get_american_spelling
+
 STOPWORDS = frozenset(
     """a about above after again against all also am an and any are as at be because been before
     being below between both but by can could did do does doing done down during each either else
@@ -48,9 +50,17 @@ def content_words(text: str) -> list[str]:
     return [w for w in words if len(w) > 1 and w not in STOPWORDS]
 
 
+def one_spelling(word: str) -> str:
+    """A lower-case word in one spelling of English: British spellings read as American ones
+    ("organisations" -> "organizations", "centre" -> "center"), so a question written in one
+    matches content written in the other. Other words are returned unchanged."""
+    return get_american_spelling(word)
+
+
 def stem(word: str) -> str:
     """Crude suffix stripping: enough to match 'courses'/'course', 'applies'/'apply',
-    'enrolled'/'enrolling', 'programmes'/'programme'."""
+    'enrolled'/'enrolling', 'programmes'/'programme'; British and American spellings alike."""
+    word = one_spelling(word)
     if len(word) > 4 and word.endswith("ies"):
         word = word[:-3] + "y"
     elif len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
