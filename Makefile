@@ -16,10 +16,11 @@ export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 HF_HUB_DISABLE_TELEMETRY=1 GRADIO
 install: .venv/.installed
 install-dev: .venv/.installed-dev
 
-## run: install, prepare the local model, build the index if missing (topics, suggestions), open the web page
+## run: install, prepare the local model, bring the index up to date (a no-op in a second when it is;
+##      rebuilt when missing or built by an older version), open the web page
 run: install
 	$(BIN)/tutor model prepare
-	@test -f index/CURRENT || $(BIN)/tutor index
+	$(BIN)/tutor index
 	$(BIN)/tutor users bootstrap
 	$(BIN)/python app.py
 
