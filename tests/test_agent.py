@@ -28,6 +28,7 @@ from tutor.language import detect
 from tutor.llm import make_chat_model
 from tutor.retrieval import SearchHit
 from tutor.service import Final, Reset, Token, TutorService
+from tutor.service.learner import ConversationThread
 from tutor.topics import level_instruction, topics_of_documents
 
 from .conftest import ROOT, copy_corpus, free_port, make_settings, run_tutor, tutor_env
@@ -83,6 +84,26 @@ def test_a_follow_up_without_a_pronoun_is_searched_with_its_conversation(service
                       previous=["Tell me about OPIT's first career fair"])
     assert fresh["standalone"] == "What does the Oxford MSc in Advanced Computer Science cover?"
     assert followed["earlier"] == "Tell me about OPIT's first career fair" and not fresh.get("earlier")
+
+
+NEAR_MISS = "How long is Carpentries-style instructor training at OPIT?"  # OPIT, training: but not this one
+
+
+@pytest.mark.parametrize("face", ["conversation", "learner"])
+def test_a_new_question_after_a_declined_one_is_searched_on_its_own(service: TutorService, face: str) -> None:
+    """Joined to a question the content almost answers, a new question came closer to the
+    content than alone, and was declined with it. An explicit follow-up still takes its subject."""
+    def ask(question: str, who: str):
+        if face == "conversation":
+            return service.ask(question, conversation=threads.setdefault(who, ConversationThread()))
+        return service.ask(question, learner=f"after-decline-{who}")
+
+    threads: dict[str, ConversationThread] = {}
+    for who in ("new", "follow"):
+        assert ask(NEAR_MISS, who).route == "refuse"
+    fresh = ask("how much does the master in cybersecurity cost?", "new")
+    assert fresh.route == "answer" and "cybersecurity" in fresh.answer.lower()
+    assert ask("and how much does it cost?", "follow").route == "refuse"
 
 
 def test_the_benchmarks_search_query_is_the_one_the_graph_searches(service: TutorService) -> None:

@@ -49,6 +49,9 @@ def test_follow_ups_without_pronouns_are_told_by_retrieval() -> None:
     assert not policy.prefers_context("What is pilot purgatory?", alone_similarity=0.72, context_similarity=0.55)
     # a pronoun is a follow-up whatever the scores
     assert policy.prefers_context("when did it launch?", alone_similarity=0.6, context_similarity=0.5)
+    # after a declined question, closeness alone no longer joins it; saying so still does
+    assert not policy.prefers_context("Who can take part?", alone_similarity=0.31, context_similarity=0.58, after_decline=True)
+    assert policy.prefers_context("and who can take part?", alone_similarity=0.31, context_similarity=0.58, after_decline=True)
 
 
 @pytest.mark.parametrize(

@@ -77,7 +77,7 @@ def condense(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
         return {"standalone": question, "query": searched(question, retriever)}
     contextual = policy.with_context(question, previous)
     alone, joined = (max((h.similarity for h in retriever.search(q, k=PROMPT_SOURCES)), default=0.0) for q in (question, contextual))
-    if policy.prefers_context(question, alone, joined):
+    if policy.prefers_context(question, alone, joined, state.get("after_decline", False)):
         return {"standalone": contextual, "query": searched(contextual, retriever), "earlier": policy.earlier_context(previous)}
     return {"standalone": question, "query": searched(question, retriever)}
 

@@ -106,12 +106,15 @@ def with_context(question: str, previous_questions: list[str]) -> str:
     return f"{question.strip()} ({earlier})" if earlier else question.strip()
 
 
-def prefers_context(question: str, alone_similarity: float, context_similarity: float) -> bool:
+def prefers_context(question: str, alone_similarity: float, context_similarity: float, after_decline: bool = False) -> bool:
     """Is this a follow-up? Yes when it says so ("it", "and ..."), or when adding the
     conversation brings the search closer to some passage than the question alone does:
     "Who can take part?" matches nothing well until "(the hackathon)" is added, while a
-    question on a new subject matches best on its own. Relative, so no corpus-fitted cut-off."""
-    return is_follow_up(question) or context_similarity > alone_similarity
+    question on a new subject matches best on its own. Relative, so no corpus-fitted cut-off.
+    Not by closeness `after_decline`: a question the content almost answers ("instructor
+    training at OPIT") brings any next one closer to the content, and a new question ("How
+    much is the MSc in Cybersecurity?") would be declined with it."""
+    return is_follow_up(question) or (not after_decline and context_similarity > alone_similarity)
 
 
 def condense(question: str, previous_questions: list[str]) -> str:

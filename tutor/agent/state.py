@@ -47,6 +47,7 @@ class TutorState(TypedDict, total=False):
     asked: str  # the learner's own words when `question` is their translation
     language: str  # the learner's language (ISO 639-1); replies are written in it
     previous_questions: list[str]  # the learner's earlier questions in this conversation
+    after_decline: bool  # the last of them was declined: only an explicit follow-up takes its subject
     level: str
     route: str  # answer | refuse | smalltalk | clarify
     refusal_reason: str  # "unsafe", "self_harm", "out_of_scope" or "withheld" (a draft failed the post-check)

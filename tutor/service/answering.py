@@ -132,9 +132,10 @@ class TutorService:
         if len(text) > self.settings.max_question_chars:
             yield Final(self.too_long(text, state, started))
             return
+        after_decline = False
         if history is None:
-            history = conversation.follow_up_context() if conversation else state.recent_questions()
-        graph_state: TutorState = {"question": text, "previous_questions": history, "level": state.level}
+            history, after_decline = (conversation or state).follow_up_context()
+        graph_state: TutorState = {"question": text, "previous_questions": history, "after_decline": after_decline, "level": state.level}
         first_token: float | None = None
         last_step = last_reply = None
         seen = ""  # what the learner has read since the last reset

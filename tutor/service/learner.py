@@ -40,15 +40,17 @@ class ConversationThread:
 
     id: str = field(default_factory=new_conversation_id)
     questions: list[str] = field(default_factory=list)
+    last_declined: bool = False  # the last of `questions` was declined (see policy.prefers_context)
 
-    def follow_up_context(self) -> list[str]:
-        """The earlier questions a new question may follow up on."""
-        return self.questions[-FOLLOW_UP_TURNS:]
+    def follow_up_context(self) -> tuple[list[str], bool]:
+        """The earlier questions a new question may follow up on, and whether the last was declined."""
+        return self.questions[-FOLLOW_UP_TURNS:], self.last_declined
 
     def add(self, answer: TutorAnswer) -> None:
         """Remember an answered question as context for the next one."""
         if answer.follow_up_context:
             self.questions = (self.questions + [answer.question])[-FOLLOW_UP_TURNS:]
+            self.last_declined = answer.route == "refuse"
 
 
 @dataclass
@@ -73,11 +75,12 @@ class LearnerState:
     def asked(self) -> set[str]:
         return {turn.question for turn in self.turns}
 
-    def recent_questions(self, now: float | None = None) -> list[str]:
-        """The last questions asked within the conversation window (faces without a thread: the CLI)."""
+    def follow_up_context(self, now: float | None = None) -> tuple[list[str], bool]:
+        """The last questions asked within the conversation window, and whether the last was
+        declined (faces without a thread: the CLI)."""
         now = time.time() if now is None else now
-        recent = [t.question for t in self.turns if now - t.created < CONVERSATION_WINDOW_S]
-        return recent[-FOLLOW_UP_TURNS:]
+        recent = [t for t in self.turns if now - t.created < CONVERSATION_WINDOW_S][-FOLLOW_UP_TURNS:]
+        return [t.question for t in recent], bool(recent) and recent[-1].route == "refuse"
 
     def suggestions(self, current: list[str] = (), also_asked: set[str] = frozenset(), nearest: list[str] = ()) -> list[str]:
         return self.pedagogy.next_questions(self.explored, list(current), self.asked | set(also_asked), self.mastered, list(nearest))
