@@ -156,13 +156,13 @@ class IndexGeneration:
         query's word pairs counting WORD_PAIR_WEIGHT as much as its words. A "who" question also
         matches its verbs' agent nouns ("founded" -> "founder", "directs" -> "director")."""
         tokens = keyword_tokens(query)
+        words, pairs = [t for t in tokens if PAIR_JOINER not in t], [t for t in tokens if PAIR_JOINER in t]
         if WHO_QUESTION.match(query):
-            tokens += dict.fromkeys(t + ending for t in tokens for ending in AGENT_ENDINGS if t + ending not in tokens)
-        tokens = [t for t in tokens if t in self.keyword_index.vocab_dict]
-        if not tokens:
+            words += dict.fromkeys(w + ending for w in words for ending in AGENT_ENDINGS if w + ending not in words)
+        words, pairs = ([t for t in part if t in self.keyword_index.vocab_dict] for part in (words, pairs))
+        if not words:  # a pair is never found without its words
             return []
-        pairs = [t for t in tokens if PAIR_JOINER in t]
-        scores = self.bm25([t for t in tokens if PAIR_JOINER not in t]) + WORD_PAIR_WEIGHT * self.bm25(pairs)
+        scores = self.bm25(words) + WORD_PAIR_WEIGHT * self.bm25(pairs)
         if kind:
             scores = np.where(self.kinds == kind, scores, 0.0)
         if doc_id:
