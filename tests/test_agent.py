@@ -21,7 +21,7 @@ from tutor.agent.nodes import MAX_REWRITES, heading, search, search_query
 from tutor.agent.passages import context_units, select_context, side_sources
 from tutor.agent.prompts import answer_message, prompt, system_prompt
 from tutor.agent.state import TutorContext
-from tutor.chunking import Chunk
+from tutor.chunking import Chunk, count_tokens
 from tutor.cli import stream_to_terminal
 from tutor.evaluation import load_golden, run_eval, select, summarise
 from tutor.language import detect
@@ -736,6 +736,20 @@ def test_the_prompt_keeps_the_items_under_a_heading_that_matches(budget: int) ->
     ]
     shown = dict((h.chunk.chunk_id, text) for h, text in select_context(hits, ["what do you get with silver membership"], budget))
     assert shown["c1"].startswith("Silver Membership\n- 2 workshops\n- 5 instructor training seats")
+
+
+def test_a_list_item_is_shown_with_the_line_it_continues() -> None:
+    """d1022 (dev): "- are eligible for up to 20 instances free of charge" reached the prompt,
+    and the extractive answer, without the line saying who is eligible."""
+    text = ("Pricing will depend upon the number of instances and days.\n\n"
+            "To keep workshops accessible, Instructors outside of high-income regions:\n\n"
+            "- are eligible for up to 20 instances for one workshop per calendar year free of charge.\n\n"
+            "- can organise additional workshops for a discounted fee.")
+    hits = [SearchHit(rank=1, chunk=Chunk("c1", "d1", "Changes", "", "article", "", 0, text), score=1.0)]
+    budget = count_tokens("- are eligible for up to 20 instances for one workshop per calendar year free of charge.") + 2
+    shown = select_context(hits, ["how many free instances do I get per year"], budget)[0][1]
+    assert "- are eligible for up to 20 instances" in shown
+    assert "Instructors outside of high-income regions:\n- are eligible" in shown
 
 
 def test_the_prompt_draws_on_the_fourth_passage() -> None:

@@ -55,16 +55,29 @@ def select_context(hits: list[SearchHit], queries: list[str], budget_tokens: int
     for k in range(1, len(units)):
         if units[k][0] == units[k - 1][0]:
             scores[k] = max(scores[k], FOLLOWING_SHARE * scores[k - 1])
-    kept, used = set(), 0
+    kept: set[int] = set()
+    used = 0
     for k in sorted(range(len(units)), key=lambda k: (-scores[k], k)):
-        cost = count_tokens(units[k][1])
+        needed = {k, lead_in(units, k)} - {None} - kept
+        cost = sum(count_tokens(units[j][1]) for j in needed)
         if kept and used + cost > budget_tokens:
             continue
-        kept.add(k)
+        kept |= needed
         used += cost
     # one unit per line: a heading joined to the next sentence would read as part of it
     grouped = [(hit, "\n".join(units[k][1] for k in sorted(kept) if units[k][0] == i)) for i, hit in enumerate(chosen)]
     return [(hit, text) for hit, text in grouped if text]
+
+
+def lead_in(units: list[tuple[int, str]], k: int) -> int | None:
+    """The line that a list item at `k` continues, when there is one: "- are eligible for up to
+    20 instances free of charge" says nothing of whom without "Instructors outside high-income
+    regions:" above it. Shown with the item, and quoted with it by the extractive model."""
+    passage, first = units[k][0], k
+    while units[first][1].startswith("- ") and first > 0 and units[first - 1][0] == passage:
+        first -= 1
+    line = units[first][1]
+    return first if first != k and not line.startswith("- ") and line.endswith(":") else None
 
 
 def side_sources(state: TutorState, context: list[tuple[SearchHit, str]]) -> list[tuple[str, list[int]]]:
