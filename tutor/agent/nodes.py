@@ -278,10 +278,7 @@ def verify(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
     says the sources don't state something is a decline, unless the passages hold all the
     question names and the draft turns down only its claim ("No, the sources do not state
     that it is a two-week course. It is a 6-month program."): with a name or figure the
-    passages never give, "they don't mention Oxford; OPIT's fee is..." answers a near miss.
-    A draft that never states the kind of fact asked for ("The price per instance is determined
-    by the number of instances" for "What's the price per instance?") is no answer either: the
-    passages' own sentences are tried instead, which decline when they never state it."""
+    passages never give, "they don't mention Oxford; OPIT's fee is..." answers a near miss."""
     blocked = post_check(state["draft"], runtime)
     if blocked:
         return {"answer": "", "cited": [], "blocked": blocked}
@@ -291,19 +288,13 @@ def verify(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
     verdict = grounding.verify_answer(state["draft"], titled_sources(state), state["question"], premise, claim_check(state, runtime))
     # weak evidence let through for its claim alone: only a "no" with the fact answers it
     for_the_claim = bool(premise) and not evidence.is_strong(state["evidence"])
-    states_it = states_what_is_asked(state, verdict.answer, runtime)
-    if verdict.ok and states_it and (not for_the_claim or grounding.corrects_the_claim(verdict.answer, state["question"], premise)):
+    if verdict.ok and (not for_the_claim or grounding.corrects_the_claim(verdict.answer, state["question"], premise)):
         return {**answered(state, verdict.answer, verdict.cited), "blocked": []}
     if premise:
         return {"route": "refuse", "refusal_reason": "out_of_scope", "answer": "", "blocked": []}
-    if verdict.mostly_supported and states_it:  # the unsupported sentences are left out; the learner sees the rest
+    if verdict.mostly_supported:  # the unsupported sentences are left out; the learner sees the rest
         return {**answered(state, verdict.answer, verdict.cited), "blocked": []}
     return {"answer": "", "cited": [], "blocked": []}
-
-
-def states_what_is_asked(state: TutorState, answer: str, runtime: Runtime[TutorContext]) -> bool:
-    """Does `answer` state the kind of fact the question asks for (`evidence.states_what_is_asked`)?"""
-    return evidence.states_what_is_asked(state["question"], answer, runtime.context.retriever.generation().name_words)
 
 
 def answered(state: TutorState, answer: str, cited: tuple[int, ...]) -> TutorState:
@@ -360,6 +351,7 @@ def fallback(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
     if post_check(draft, runtime):
         return {"route": "refuse", "refusal_reason": "withheld", "answer": "", "cited": []}
     verdict = grounding.verify_answer(draft, titled_sources(state), state["question"])
-    if grounding.declines(draft) or not verdict.cited or not states_what_is_asked(state, verdict.answer, runtime):
+    name_words = runtime.context.retriever.generation().name_words
+    if grounding.declines(draft) or not verdict.cited or not evidence.states_what_is_asked(state["question"], verdict.answer, name_words):
         return {"route": "refuse", "refusal_reason": "withheld" if state.get("blocked") else "out_of_scope", "answer": ""}
     return {**answered(state, verdict.answer, verdict.cited), "llm_used": "extractive"}
