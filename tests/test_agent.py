@@ -240,7 +240,7 @@ def test_a_draft_mostly_backed_by_its_sources_goes_out_without_the_rest(service:
 @pytest.mark.parametrize(
     ("question", "draft"),
     [
-        ("Is OPIT's MSc in Cybersecurity taught on campus in Berlin?", "Yes, the MSc in Cybersecurity is taught on campus in Berlin [1]."),
+        ("Is the Harvard MSc in Cybersecurity taught on campus?", "Yes, the Harvard MSc in Cybersecurity is taught on campus [1]."),
         ("OPIT's tuition is 9,999 per term, right?", "No, tuition costs as little as €2,250 per term, not 9,999. This is stated in the first source [1]."),
     ],
 )
@@ -259,25 +259,27 @@ def test_the_terminal_is_left_showing_the_final_answer_not_the_declined_draft(se
     draft = "Yes, the MSc in Cybersecurity is taught on campus in Berlin [1]."
     final = stream_to_terminal(scripted(service, AIMessage(draft)), "Is OPIT's MSc in Cybersecurity taught on campus in Berlin?", None)
     shown = " ".join(capsys.readouterr().out.split())
-    assert final.route == "refuse" and "Berlin [1]" not in shown
+    assert "taught on campus in Berlin [1]" not in shown and final.answer.startswith("Nothing I found mentions Berlin.")
     assert shown.count(" ".join(final.answer.split())) == 1
 
 
 @pytest.mark.parametrize(
     ("draft", "route"),
     [
-        ("No, the MSc in Cybersecurity is a fully online and flexible program, not taught on campus in Berlin [1].", "answer"),
-        ("No, OPIT's MSc in Cybersecurity is not taught on campus in Berlin [1].", "refuse"),  # no fact: the passages are silent
-        ("Yes, the MSc in Cybersecurity is taught on campus in Berlin [1].", "refuse"),
+        ("No, the MSc in Cybersecurity is a fully online and flexible program [1].", "answer"),
+        ("Yes, the MSc in Cybersecurity is taught on campus in Berlin [1].", "answer"),  # Berlin stated: the passages are quoted
+        ("No, the MSc in Cybersecurity is a fully online program, not taught on campus in Berlin [1].", "answer"),  # denied: it may be named
     ],
 )
-def test_a_yes_no_question_on_a_claim_the_content_never_makes_gets_a_no_with_the_fact(service: TutorService, draft: str, route: str) -> None:
+def test_a_claimed_place_the_content_never_mentions_is_said_so_and_the_rest_answered(service: TutorService, draft: str, route: str) -> None:
     """"Berlin" is in no passage, so the grade alone would decline; the question is otherwise
-    well covered, so the model may answer "no" with what the passages state, and nothing else."""
-    state = run_graph(service, "Is OPIT's MSc in Cybersecurity taught on campus in Berlin?", chat_model=GenericFakeChatModel(messages=iter([AIMessage(draft)])))
-    assert state["premise"] == ["Berlin"] and "Berlin" in state["draft"]
-    assert state["route"] == route and (route == "refuse") is (state.get("answer", "") == "")
-    assert route == "refuse" or (state["cited"] and "Berlin" in state["answer"])
+    well covered, so the model is asked it without Berlin, and the answer says first that
+    nothing mentions Berlin: never that it is taught there."""
+    model = ListeningChatModel(messages=iter([AIMessage(draft)]))
+    state = run_graph(service, "Is OPIT's MSc in Cybersecurity taught on campus in Berlin?", chat_model=model)
+    assert state["premise"] == ["Berlin"] and "Berlin" not in model.heard[0].split("</sources>")[-1]
+    assert state["route"] == route and state["cited"] and state["answer"].startswith("Nothing I found mentions Berlin.")
+    assert "Berlin" not in state["answer"].removeprefix("Nothing I found mentions Berlin.").replace("not taught on campus in Berlin", "")
 
 
 @pytest.mark.parametrize(
@@ -303,8 +305,8 @@ def test_a_figure_the_content_never_states_is_denied_or_the_question_declined(se
          "No, the sources do not state that the MSc in Cybersecurity is taught on campus. It is a fully online and flexible program.",
          "answer"),
         ("Is OPIT's MSc in Cybersecurity taught on campus?", "No, the sources do not state that it is taught on campus.", "refuse"),
-        ("Is OPIT's MSc in Cybersecurity taught on campus in Berlin?",  # the passages never name Berlin: a near miss
-         "No, the sources do not mention Berlin. The MSc in Cybersecurity is a fully online and flexible program.", "refuse"),
+        ("Is the Harvard MSc in Cybersecurity taught online?",  # the passages never name Harvard: a near miss
+         "No, the sources do not mention Harvard. The MSc in Cybersecurity is a fully online and flexible program.", "refuse"),
         ("How is OPIT's MSc in Cybersecurity taught?",
          "The sources do not state how it is taught. The MSc in Cybersecurity is a fully online and flexible program.", "refuse"),
     ],

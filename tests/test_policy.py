@@ -149,6 +149,29 @@ def test_questions_asking_for_a_yes_or_a_no(question: str, confirms: bool, yes_o
     assert evidence.asks_yes_or_no(question) is yes_or_no
 
 
+@pytest.mark.parametrize(
+    ("question", "premise", "rest"),
+    [
+        ("Is the MSc in Cybersecurity taught on campus in Rome?", ("Rome",), "Is the MSc in Cybersecurity taught on campus?"),
+        ("did software carpentry and data carpentry merge in 2016?", ("2016",), "When did software carpentry and data carpentry merge?"),
+        ("The Carpentries merged in 2016, right?", ("2016",), "The Carpentries merged, right?"),  # a tag keeps its yes or no
+        ("Was the first workshop held at the Glasgow campus?", ("Glasgow",), ""),  # "the Glasgow campus": a name
+        ("Is the Oxford MSc taught online?", ("Oxford",), ""),  # what the question is about
+        ("The Carpentries has around 500 instructors, right?", ("500",), ""),  # an amount, not a setting
+        ("Is the course done in 2 weeks?", ("2",), ""),
+        ("Is it in Rome?", ("Rome",), ""),  # nothing left to ask
+    ],
+)
+def test_a_claimed_place_or_year_is_set_apart_from_the_rest_of_the_question(question: str, premise: tuple[str, ...], rest: str) -> None:
+    assert evidence.without_setting(question, premise) == rest
+
+
+def test_an_answer_given_without_the_setting_loses_its_yes() -> None:
+    assert grounding.without_its_yes("Yes, they merged in 2018 [1].") == "They merged in 2018 [1]."
+    assert grounding.without_its_yes("No, it is taught online [1].") == "No, it is taught online [1]."
+    assert grounding.without_its_yes("Yesterday's fair was online [1].") == "Yesterday's fair was online [1]."
+
+
 def test_a_yes_no_questions_only_gap_may_be_its_own_claim() -> None:
     passages = "MSc in Cybersecurity. The MSc in Cybersecurity is taught fully online and on demand."
     question = "Is the MSc in Cybersecurity taught on campus in Rome?"

@@ -298,6 +298,35 @@ def claimed_premise(question: str, found: Evidence, top_text: str) -> tuple[str,
     return claimed if is_strong(Evidence(found.similarity, rest_found, (), ())) else ()
 
 
+# A place or time a claim is set in: "... taught in Rome?", "... merged in 2016?"; never a name
+# the subject is called by ("the Oxford MSc"), nor an amount ("in 2 weeks", "around 500")
+SETTING = r"\b(in|at|on|from|since|during|until|before|after|near|outside)\s+(?:the\s+)?"
+SETTING_ENDS = r"(?=\W*$|\s*[,;:]|\s+(?:in|at|on|from|since|during|until|before|after|and|or|for|with)\b)"  # not "the Glasgow campus"
+OPENS_ON_AUXILIARY = re.compile(rf"^\W*{AUXILIARY}\b", re.IGNORECASE)
+
+
+def without_setting(question: str, premise: tuple[str, ...]) -> str:
+    """The yes/no question without the place or time it claims and the passages never give:
+    "Is the MSc taught on campus in Rome?" -> "Is the MSc taught on campus?" (its other claims
+    still to be confirmed or denied), and a year asked about as a time: "Did they merge in
+    2016?" -> "When did they merge?". The passages can answer that, and the answer then says
+    they never mention Rome: declined whole, the student's wrong belief stood. "" when a claim
+    names what the question is about ("Is the Oxford MSc online?", "only 500 instructors,
+    right?"): the rest would be answered about another subject."""
+    rest = question.strip()
+    for claim in premise:
+        if re.search(r"\d", claim) and not YEAR.fullmatch(claim):
+            return ""
+        rest, found = re.subn(rf"\s*{SETTING}{re.escape(claim)}\b{SETTING_ENDS}", "", rest, flags=re.IGNORECASE)
+        if not found:
+            return ""
+    if len(stems(without_tag(rest))) < 2:
+        return ""
+    if all(YEAR.fullmatch(claim) for claim in premise) and OPENS_ON_AUXILIARY.match(rest):
+        return f"When {rest[0].lower()}{rest[1:]}"
+    return rest
+
+
 def expand_abbreviations(question: str, acronyms: dict[str, str] | None = None) -> str:
     """Second try: spell out abbreviations, the corpus's own and common ones ("tum" ->
     "Technical University of Munich TUM"); typos are `tutor.spelling`'s to fix."""

@@ -15,7 +15,8 @@ retrieve: a comparison is searched side by side; generate: and drafted side by s
 side from its own passages, when no passage serves both; a decline despite strong evidence
 is asked again on the best passage alone; grade: a name or year the passages never
 mention is a near miss, unless a yes/no question claims it (then the answer must deny it and
-give the passages' fact); verify: names, years and figures must be in the cited passage, a
+give the passages' fact; a place or year it is only set in is left out of the question drafted,
+and the answer says nothing mentions it); verify: names, years and figures must be in the cited passage, a
 "yes" must be what it states (as the model reads it: claims.py), a draft at least half backed
 goes out without the rest (no second draft: at temperature 0 the same prompt writes nearly the
 same draft), and an answer citing one side of a comparison only names the other in a notice;

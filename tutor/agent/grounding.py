@@ -157,6 +157,13 @@ def unfounded_no(answer: str, question: str, cited_sources: list[str], confirms:
     return names_and_figures_in(claim, passages) and confirms(claim, passages)
 
 
+def without_its_yes(answer: str) -> str:
+    """The answer without the "Yes," it opens with: "Yes, they merged in 2018 [1]." -> "They
+    merged in 2018 [1].", for an answer given to less than the student claimed."""
+    rest = re.sub(r"^\W*yes\b\W*", "", answer, count=1, flags=re.IGNORECASE)
+    return rest[:1].upper() + rest[1:]
+
+
 def claim_of(question: str) -> str:
     """What a yes/no question claims: "It is online, right?" -> "It is online"."""
     return without_tag(question).strip(" ,;?!")

@@ -146,7 +146,8 @@ def grade(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
     # judge the student's own words, not the rewrite (which may have "corrected" a foreign term)
     question = standalone_question(state)
     found = evidence.assess_evidence(question, state["query"], similarity, top_text, generation.vocabulary, generation.acronyms)
-    return {"evidence": found, "premise": list(evidence.claimed_premise(question, found, top_text))}
+    premise = evidence.claimed_premise(question, found, top_text)
+    return {"evidence": found, "premise": list(premise), "without_setting": evidence.without_setting(state["question"], premise) if premise else ""}
 
 
 def after_grade(state: TutorState) -> str:
@@ -190,7 +191,7 @@ def generate(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
     started = time.perf_counter()
     context = select_context(state["hits"], [state["query"], state["question"]], runtime.context.settings.prompt_source_tokens)
     drafts = drafted_answers(state, context, runtime)
-    if len(drafts) == 1 and is_a_decline(drafts[0][0], state) and evidence.is_strong(state["evidence"]) and not state.get("premise"):
+    if len(drafts) == 1 and is_a_decline(drafts[0][0], state) and evidence.is_strong(state["evidence"]) and not drafted_question(state)[1]:
         context = select_context(state["hits"][:1], [state["query"], state["question"]], runtime.context.settings.prompt_source_tokens)
         drafts = drafted_answers(state, context, runtime)
     answering = [draft for draft, _ in drafts if not is_a_decline(draft, state)] or [drafts[0][0]]
@@ -204,7 +205,16 @@ def generate(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
 def is_a_decline(draft: str, state: TutorState) -> bool:
     """Does verify take this draft for a decline? "No, the sources do not state that it is
     taught on campus. It is fully online." turns down only the claim: it answers."""
-    return grounding.declines(draft) and (bool(state.get("premise")) or not grounding.declines_only_the_claim(draft, state["question"]))
+    question, premise = drafted_question(state)
+    return grounding.declines(draft) and (bool(premise) or not grounding.declines_only_the_claim(draft, question))
+
+
+def drafted_question(state: TutorState) -> tuple[str, tuple[str, ...]]:
+    """What the draft answers and is checked against, and the claim it may only deny: the
+    question and its unstated claim (`premise`), or a yes/no question without the place or
+    time it claims (`without_setting`), which leaves none."""
+    rest = state.get("without_setting", "")
+    return (rest, ()) if rest else (state["question"], tuple(state.get("premise", ())))
 
 
 def drafted_answers(state: TutorState, context: list[tuple[SearchHit, str]], runtime: Runtime[TutorContext]) -> list[tuple[str, str]]:
@@ -228,8 +238,8 @@ def answer_messages(state: TutorState, context: list[tuple[SearchHit, str]]) -> 
             answer_message(numbered_sources([titles[n - 1] for n in numbers], [texts[n - 1] for n in numbers], numbers), part, side=side)
             for (side, numbers), part in zip(sides, asked)
         ]
-    premise, yes_no = tuple(state.get("premise", ())), evidence.asks_yes_or_no(state["question"])
-    return [answer_message(numbered_sources(titles, texts), state["question"], state.get("earlier", ""), premise, yes_no)]
+    question, premise = drafted_question(state)
+    return [answer_message(numbered_sources(titles, texts), question, state.get("earlier", ""), premise, evidence.asks_yes_or_no(question))]
 
 
 def drafted(system: str, message: str, runtime: Runtime[TutorContext]) -> tuple[str, str]:
@@ -274,7 +284,9 @@ def verify(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
     """Withhold a harmful draft; check the citations and support of the others and repair
     what can be repaired: a draft mostly backed by its sources goes out without the sentences
     that are not. A yes/no question with an unstated claim is answered by a draft that passes,
-    or declined: quoting the passages instead would leave the claim standing. A draft that
+    or declined: quoting the passages instead would leave the claim standing; one whose claim
+    is only a place or year it is set in was drafted without it, and says nothing mentions
+    it (`answered`). A draft that
     says the sources don't state something is a decline, unless the passages hold all the
     question names and the draft turns down only its claim ("No, the sources do not state
     that it is a two-week course. It is a 6-month program."): with a name or figure the
@@ -282,13 +294,15 @@ def verify(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
     blocked = post_check(state["draft"], runtime)
     if blocked:
         return {"answer": "", "cited": [], "blocked": blocked}
-    premise = tuple(state.get("premise", ()))
+    question, premise = drafted_question(state)
     if is_a_decline(state["draft"], state):
         return {"route": "refuse", "refusal_reason": "out_of_scope", "answer": "", "blocked": []}
-    verdict = grounding.verify_answer(state["draft"], titled_sources(state), state["question"], premise, claim_check(state, runtime))
+    # the unstated claim may be named only to deny it, also when the draft answered without it
+    denied = tuple(state.get("premise", ()))
+    verdict = grounding.verify_answer(state["draft"], titled_sources(state), question, denied, claim_check(state, runtime))
     # weak evidence let through for its claim alone: only a "no" with the fact answers it
     for_the_claim = bool(premise) and not evidence.is_strong(state["evidence"])
-    if verdict.ok and (not for_the_claim or grounding.corrects_the_claim(verdict.answer, state["question"], premise)):
+    if verdict.ok and (not for_the_claim or grounding.corrects_the_claim(verdict.answer, question, premise)):
         return {**answered(state, verdict.answer, verdict.cited), "blocked": []}
     if premise:
         return {"route": "refuse", "refusal_reason": "out_of_scope", "answer": "", "blocked": []}
@@ -300,7 +314,11 @@ def verify(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
 def answered(state: TutorState, answer: str, cited: tuple[int, ...]) -> TutorState:
     """An answer that went through, and a notice naming any side of a comparison it leaves
     out ("I found nothing about the Cambridge MPhil …"): one side's facts alone would read
-    as the whole comparison."""
+    as the whole comparison. An answer drafted without the question's place or time says
+    first that nothing found mentions it, and its "yes" goes: it was given to the rest."""
+    if state.get("without_setting"):
+        unstated = prompt("unstated_setting").format(claim=" or ".join(state["premise"]))
+        answer = f"{unstated} {grounding.without_its_yes(answer)}"
     update: TutorState = {"answer": answer, "cited": list(cited)}
     missing = uncited_sides(state, cited)
     if missing:
@@ -345,13 +363,13 @@ def fallback(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
     Quoted sentences that never state the kind of fact asked for (no amount for "What is the
     director's salary?", after the model's draft invented one, or no one named for "Who chairs
     the board?") are no answer: declined."""
-    headings = [heading(hit) for hit in state["source_hits"]]
-    message = answer_message(numbered_sources(headings, state["sources"]), state["question"], state.get("earlier", ""))
+    headings, question = [heading(hit) for hit in state["source_hits"]], drafted_question(state)[0]
+    message = answer_message(numbered_sources(headings, state["sources"]), question, state.get("earlier", ""))
     draft = shown_draft(str(runtime.context.fallback_model.invoke([HumanMessage(message)]).content), runtime)
     if post_check(draft, runtime):
         return {"route": "refuse", "refusal_reason": "withheld", "answer": "", "cited": []}
-    verdict = grounding.verify_answer(draft, titled_sources(state), state["question"])
+    verdict = grounding.verify_answer(draft, titled_sources(state), question)
     name_words = runtime.context.retriever.generation().name_words
-    if grounding.declines(draft) or not verdict.cited or not evidence.states_what_is_asked(state["question"], verdict.answer, name_words):
+    if grounding.declines(draft) or not verdict.cited or not evidence.states_what_is_asked(question, verdict.answer, name_words):
         return {"route": "refuse", "refusal_reason": "withheld" if state.get("blocked") else "out_of_scope", "answer": ""}
     return {**answered(state, verdict.answer, verdict.cited), "llm_used": "extractive"}

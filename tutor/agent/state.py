@@ -59,6 +59,7 @@ class TutorState(TypedDict, total=False):
     side_hits: list[list[SearchHit]]  # a comparison's hits for each side, in the order it names them
     evidence: Evidence
     premise: list[str]  # what a yes/no question claims that the passages never say ("Rome"): it may only be denied
+    without_setting: str  # the yes/no question without its premise when that is a place or time: what is drafted ("" otherwise)
     sources: list[str]  # the passages (selected sentences) numbered [1..n] in the prompt
     source_hits: list[SearchHit]  # the chunk each number cites
     draft: str
