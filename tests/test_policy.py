@@ -166,6 +166,18 @@ def test_a_claimed_place_or_year_is_set_apart_from_the_rest_of_the_question(ques
     assert evidence.without_setting(question, premise) == rest
 
 
+def test_a_yes_that_only_gives_the_claim_back_is_followed_by_its_evidence() -> None:
+    course = "The MSc in Cybersecurity is a fully online master's.\n\nCourse content includes:\n\n- Network security\n- Secure software development\n- Cryptography"
+    question = "does the cyber msc teach secure coding so software can't be exploited"
+    echoed = grounding.with_its_evidence("Yes, the cyber MSc teaches secure coding [1].", question, [course])
+    assert echoed == "Yes, the cyber MSc teaches secure coding [1]. Course content includes: Secure software development. [1]"
+    stated = "Yes, its course content includes secure software development [1]."  # the fact is there already
+    assert grounding.with_its_evidence(stated, question, [course]) == stated
+    assert grounding.with_its_evidence("No, it teaches cryptography [1].", question, [course]) == "No, it teaches cryptography [1]."
+    what = "What does the cyber MSc teach?"  # not a yes/no question
+    assert grounding.with_its_evidence("Yes, the cyber MSc teaches [1].", what, [course]) == "Yes, the cyber MSc teaches [1]."
+
+
 def test_an_answer_given_without_the_setting_loses_its_yes() -> None:
     assert grounding.without_its_yes("Yes, they merged in 2018 [1].") == "They merged in 2018 [1]."
     assert grounding.without_its_yes("No, it is taught online [1].") == "No, it is taught online [1]."

@@ -12,12 +12,14 @@ from tutor.agent.evidence import (
     TAG,
     TAG_AFTER_COMMA,
     asks_to_confirm,
+    asks_yes_or_no,
     gives_a_premise,
     missing_specifics,
     unstated_words,
     without_tag,
 )
 from tutor.agent.policy import comparison_sides
+from tutor.extractive import quoted, ranked_statements
 from tutor.text import CITATION, FIGURE, NAME, STOPWORDS, split_sentences, stems
 
 # "not", "never", "nor", "cannot", "rather than", "instead of", "isn't" (or "isn’t", as pages
@@ -28,6 +30,7 @@ ANSWERED_YES = re.compile(r"\W*yes\b", re.IGNORECASE)  # ... or with its "yes"
 # (claim, passages) -> do the passages state the claim? A model's reading (tutor/agent/claims.py)
 ClaimCheck = Callable[[str, str], bool]
 NEGATED = re.compile(rf"(?:{NEGATION}|\bwithout\b)((?:\W+[\w'’-]+){{1,3}})", re.IGNORECASE)  # and the 1-3 words it turns down
+EVIDENCE_WORDS = 2  # a quoted statement backs a "yes" with at least this many of its claim's words
 DENIAL_REACH = 6  # words a negation may stand before the claim it denies ("not on campus in Rome")
 # Sentences that state nothing: a citation where the fact should be ("The deadline is [3].",
 # "It is held in [1]."), or a pronoun ("The chairperson is She. [1]", from a page that lists
@@ -162,6 +165,21 @@ def without_its_yes(answer: str) -> str:
     merged in 2018 [1].", for an answer given to less than the student claimed."""
     rest = re.sub(r"^\W*yes\b\W*", "", answer, count=1, flags=re.IGNORECASE)
     return rest[:1].upper() + rest[1:]
+
+
+def with_its_evidence(answer: str, question: str, passages: list[str]) -> str:
+    """A "yes" that only gives the claim back ("Yes, the cyber MSc teaches secure coding [1].")
+    leaves the learner to take it on trust: the statement of its cited passages that holds
+    most of the claim's words follows it, quoted ("Course content includes: Secure software
+    development. [1]"), unless it says nothing the answer has not said."""
+    if not asks_yes_or_no(question) or not ANSWERED_YES.match(answer) or says_more_than_asked(without_its_yes(answer), question):
+        return answer
+    cited = [(n, passages[n - 1]) for n in cited_in(answer) if 1 <= n <= len(passages)]
+    ranked = ranked_statements(cited, claim_of(question))
+    if not ranked or ranked[0][0] < EVIDENCE_WORDS:
+        return answer
+    quote = quoted([ranked[0][1]])
+    return answer if restates(quote, [answer]) else f"{answer} {quote}"
 
 
 def claim_of(question: str) -> str:

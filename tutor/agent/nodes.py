@@ -314,8 +314,10 @@ def verify(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
 def answered(state: TutorState, answer: str, cited: tuple[int, ...]) -> TutorState:
     """An answer that went through, and a notice naming any side of a comparison it leaves
     out ("I found nothing about the Cambridge MPhil …"): one side's facts alone would read
-    as the whole comparison. An answer drafted without the question's place or time says
-    first that nothing found mentions it, and its "yes" goes: it was given to the rest."""
+    as the whole comparison. A "yes" that only gives the claim back is followed by the
+    passage's statement that backs it. An answer drafted without the question's place or
+    time says first that nothing found mentions it, and its "yes" goes: it was given to the rest."""
+    answer = grounding.with_its_evidence(answer, drafted_question(state)[0], state["sources"])
     if state.get("without_setting"):
         unstated = prompt("unstated_setting").format(claim=" or ".join(state["premise"]))
         answer = f"{unstated} {grounding.without_its_yes(answer)}"
