@@ -168,14 +168,22 @@ def test_a_claimed_place_or_year_is_set_apart_from_the_rest_of_the_question(ques
 
 def test_a_yes_that_only_gives_the_claim_back_is_followed_by_its_evidence() -> None:
     course = "The MSc in Cybersecurity is a fully online master's.\n\nCourse content includes:\n\n- Network security\n- Secure software development\n- Cryptography"
-    question = "does the cyber msc teach secure coding so software can't be exploited"
-    echoed = grounding.with_its_evidence("Yes, the cyber MSc teaches secure coding [1].", question, [course])
-    assert echoed == "Yes, the cyber MSc teaches secure coding [1]. Course content includes: Secure software development. [1]"
+    question, headings = "does the cyber msc teach secure coding so software can't be exploited", ["MSc in Cybersecurity"]
+    echoed = grounding.with_its_evidence("Yes, the cyber MSc teaches secure coding so software can't be exploited [1].", question, [course], headings)
+    assert echoed.endswith("exploited [1]. Course content includes: Secure software development. [1]")
     stated = "Yes, its course content includes secure software development [1]."  # the fact is there already
-    assert grounding.with_its_evidence(stated, question, [course]) == stated
-    assert grounding.with_its_evidence("No, it teaches cryptography [1].", question, [course]) == "No, it teaches cryptography [1]."
+    assert grounding.with_its_evidence(stated, question, [course], headings) == stated
+    assert grounding.with_its_evidence("No, it teaches cryptography [1].", question, [course], headings) == "No, it teaches cryptography [1]."
     what = "What does the cyber MSc teach?"  # not a yes/no question
-    assert grounding.with_its_evidence("Yes, the cyber MSc teaches [1].", what, [course]) == "Yes, the cyber MSc teaches [1]."
+    assert grounding.with_its_evidence("Yes, the cyber MSc teaches [1].", what, [course], headings) == "Yes, the cyber MSc teaches [1]."
+    fair = "OPIT's first career fair was held on November 19 and 20.\n\nCompanies taking part included Planet Farms and Deloitte."
+    came = grounding.with_its_evidence(
+        "Yes, Planet Farms was one of the companies at OPIT's first career fair [1].",
+        "Was Planet Farms one of the companies at OPIT's first career fair?", [fair], ["OPIT's First Career Fair"])
+    assert came.endswith("[1]. Companies taking part included Planet Farms and Deloitte. [1]")  # not the fair's dates
+    again = "Yes, minute card feedback is collected through a Google form [1]."  # the quote would only say it again
+    form = "(For online events, we collect this feedback through a Google form)."
+    assert grounding.with_its_evidence(again, "is minute card feedback collected through a google form?", [form], ["Feedback"]) == again
 
 
 def test_an_answer_given_without_the_setting_loses_its_yes() -> None:

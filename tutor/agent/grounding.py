@@ -31,6 +31,7 @@ ANSWERED_YES = re.compile(r"\W*yes\b", re.IGNORECASE)  # ... or with its "yes"
 ClaimCheck = Callable[[str, str], bool]
 NEGATED = re.compile(rf"(?:{NEGATION}|\bwithout\b)((?:\W+[\w'’-]+){{1,3}})", re.IGNORECASE)  # and the 1-3 words it turns down
 EVIDENCE_WORDS = 2  # a quoted statement backs a "yes" with at least this many of its claim's words
+EVIDENCE_ADDS = 3  # ... and is worth reading after it with at least this many words it does not give
 DENIAL_REACH = 6  # words a negation may stand before the claim it denies ("not on campus in Rome")
 # Sentences that state nothing: a citation where the fact should be ("The deadline is [3].",
 # "It is held in [1]."), or a pronoun ("The chairperson is She. [1]", from a page that lists
@@ -111,7 +112,7 @@ def corrects_the_claim(answer: str, question: str, premise: tuple[str, ...]) -> 
 def says_more_than_asked(answer: str, question: str, premise: tuple[str, ...] = ()) -> bool:
     """Does a sentence of the answer state something besides the question's own words, once
     its negations (and the denied claims) are set aside?"""
-    asked = stems(question)
+    asked = stems(question) | stems(re.sub(NEGATION, " ", question, flags=re.IGNORECASE))  # "can't" and its "ca"
     sentences = split_sentences(CITATION.sub("", answer))
     return any(stems(re.sub(NEGATION, " ", without_denied(s, premise), flags=re.IGNORECASE)) - asked for s in sentences)
 
@@ -167,19 +168,23 @@ def without_its_yes(answer: str) -> str:
     return rest[:1].upper() + rest[1:]
 
 
-def with_its_evidence(answer: str, question: str, passages: list[str]) -> str:
+def with_its_evidence(answer: str, question: str, passages: list[str], headings: list[str]) -> str:
     """A "yes" that only gives the claim back ("Yes, the cyber MSc teaches secure coding [1].")
     leaves the learner to take it on trust: the statement of its cited passages that holds
     most of the claim's words follows it, quoted ("Course content includes: Secure software
-    development. [1]"), unless it says nothing the answer has not said."""
+    development. [1]"). Words of a passage's heading don't count (every statement of the
+    career fair's page is about the fair, not about who came), and a statement that adds
+    almost nothing to the answer is left out."""
     if not asks_yes_or_no(question) or not ANSWERED_YES.match(answer) or says_more_than_asked(without_its_yes(answer), question):
         return answer
-    cited = [(n, passages[n - 1]) for n in cited_in(answer) if 1 <= n <= len(passages)]
-    ranked = ranked_statements(cited, claim_of(question))
-    if not ranked or ranked[0][0] < EVIDENCE_WORDS:
+    claim, ranked = claim_of(question), []
+    for n in (n for n in cited_in(answer) if 1 <= n <= len(passages)):
+        ranked += ranked_statements([(n, passages[n - 1])], " ".join(stems(claim) - stems(headings[n - 1])))[:1]
+    best = max(ranked, key=lambda scored: scored[0], default=None)
+    if best is None or best[0] < EVIDENCE_WORDS:
         return answer
-    quote = quoted([ranked[0][1]])
-    return answer if restates(quote, [answer]) else f"{answer} {quote}"
+    quote = quoted([best[1]])
+    return f"{answer} {quote}" if len(stems(CITATION.sub("", quote)) - stems(answer)) >= EVIDENCE_ADDS else answer
 
 
 def claim_of(question: str) -> str:

@@ -317,7 +317,8 @@ def answered(state: TutorState, answer: str, cited: tuple[int, ...]) -> TutorSta
     as the whole comparison. A "yes" that only gives the claim back is followed by the
     passage's statement that backs it. An answer drafted without the question's place or
     time says first that nothing found mentions it, and its "yes" goes: it was given to the rest."""
-    answer = grounding.with_its_evidence(answer, drafted_question(state)[0], state["sources"])
+    headings = [heading(hit) for hit in state["source_hits"]]
+    answer = grounding.with_its_evidence(answer, drafted_question(state)[0], state["sources"], headings)
     if state.get("without_setting"):
         unstated = prompt("unstated_setting").format(claim=" or ".join(state["premise"]))
         answer = f"{unstated} {grounding.without_its_yes(answer)}"
