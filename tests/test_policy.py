@@ -542,6 +542,7 @@ def test_a_yes_may_find_an_abbreviation_spelt_out() -> None:
         "The career fair is held in [2].",
         "This information is found in sources [1] and [2].",  # talk about the sources
         "This is stated in [2].",
+        "This can be seen in the sources [1] and [2], which list the programmes and their tuition per term.",
     ],
 )
 def test_a_sentence_that_states_nothing_is_left_out_and_backs_nothing(empty: str) -> None:

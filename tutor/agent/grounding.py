@@ -42,6 +42,13 @@ GAP_BEFORE_CITATION = re.compile(
     r"|(?:is|are|was|were) (?:he|she|they|him|her|them))\W*\[\d{1,2}\]",
     re.IGNORECASE,
 )
+# "This can be seen in the sources [3] and [4], which list …": a sentence about where the
+# answer stands, whatever follows
+POINTS_AT_SOURCES = re.compile(
+    r"^\W*(?:this|that|it|which)(?: information)? (?:is|was|can be|could be|has been) (?:\w+ )?"
+    r"(?:seen|found|stated|mentioned|shown|confirmed|noted|listed|described|explained|supported) (?:in|by|from) (?:the )?(?:sources?|passages?)\b",
+    re.IGNORECASE,
+)
 SOURCE_TALK = re.compile(r"\b(?:sources?|passages?)\W*\[\d{1,2}\]|\b(?:in|from|by|of) (?:the )?(?:sources?|passages?)\b", re.IGNORECASE)
 # "The sources state that …", "According to the sources, …": the fact follows; the lead-in goes,
 # an answer's "Yes, " or "No, " before it stays.
@@ -330,6 +337,7 @@ def states_nothing(sentence: str, question: str = "") -> bool:
     return (
         bool(GAP_BEFORE_CITATION.search(sentence))
         or bool(SOURCE_TALK.search(sentence)) and is_meta_sentence(body, question)
+        or bool(POINTS_AT_SOURCES.match(body))
         or echoes(body, question)
     )
 
