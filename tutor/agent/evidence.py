@@ -300,7 +300,7 @@ def claimed_premise(question: str, found: Evidence, top_text: str) -> tuple[str,
 
 # A place or time a claim is set in: "... taught in Rome?", "... merged in 2016?"; never a name
 # the subject is called by ("the Oxford MSc"), nor an amount ("in 2 weeks", "around 500")
-SETTING = r"\b(in|at|on|from|since|during|until|before|after|near|outside)\s+(?:the\s+)?"
+SETTING = r"\b(?:in|at|on|from|since|during|until|before|after|near|outside)\s+(?:the\s+)?"
 SETTING_ENDS = r"(?=\W*$|\s*[,;:]|\s+(?:in|at|on|from|since|during|until|before|after|and|or|for|with)\b)"  # not "the Glasgow campus"
 OPENS_ON_AUXILIARY = re.compile(rf"^\W*{AUXILIARY}\b", re.IGNORECASE)
 
