@@ -187,9 +187,14 @@ def test_a_yes_that_only_gives_the_claim_back_is_followed_by_its_evidence() -> N
 
 
 def test_an_answer_given_without_the_setting_loses_its_yes() -> None:
-    assert grounding.without_its_yes("Yes, they merged in 2018 [1].") == "They merged in 2018 [1]."
-    assert grounding.without_its_yes("No, it is taught online [1].") == "No, it is taught online [1]."
-    assert grounding.without_its_yes("Yesterday's fair was online [1].") == "Yesterday's fair was online [1]."
+    merged = "When did they merge?"
+    assert grounding.without_its_yes("Yes, they merged in 2018 [1].", merged) == "They merged in 2018 [1]."
+    assert grounding.without_its_yes("No, it is taught online [1].", merged) == "No, it is taught online [1]."
+    assert grounding.without_its_yes("Yesterday's fair was online [1].", merged) == "Yesterday's fair was online [1]."
+    held = "Is the master in cybersecurity held in person?"  # "... in Rome?" without Rome
+    echoed = "Yes, the master in cybersecurity is held [1]. It is a fully online master's [1]."
+    assert grounding.without_its_yes(echoed, held) == "It is a fully online master's [1]."
+    assert grounding.without_its_yes("Yes, the master in cybersecurity is held [1].", held) == "The master in cybersecurity is held [1]."
 
 
 def test_a_yes_no_questions_only_gap_may_be_its_own_claim() -> None:

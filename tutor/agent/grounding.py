@@ -27,6 +27,7 @@ from tutor.text import CITATION, FIGURE, NAME, STOPWORDS, split_sentences, stems
 NEGATION = r"(?:\b(?:not|never|nor|cannot|rather than|instead of|other than)\b|n['’]t\b|\bno\b(?!,))"
 ANSWERED_NO = re.compile(r"\W*no\b", re.IGNORECASE)  # an answer that begins with its "no"
 ANSWERED_YES = re.compile(r"\W*yes\b", re.IGNORECASE)  # ... or with its "yes"
+OPENING_YES = re.compile(r"^\W*yes\b\W*", re.IGNORECASE)  # that "yes", with its comma
 # (claim, passages) -> do the passages state the claim? A model's reading (tutor/agent/claims.py)
 ClaimCheck = Callable[[str, str], bool]
 NEGATED = re.compile(rf"(?:{NEGATION}|\bwithout\b)((?:\W+[\w'’-]+){{1,3}})", re.IGNORECASE)  # and the 1-3 words it turns down
@@ -168,11 +169,16 @@ def unfounded_no(answer: str, question: str, cited_sources: list[str], confirms:
     return names_and_figures_in(claim, passages) and confirms(claim, passages)
 
 
-def without_its_yes(answer: str) -> str:
-    """The answer without the "Yes," it opens with: "Yes, they merged in 2018 [1]." -> "They
-    merged in 2018 [1].", for an answer given to less than the student claimed."""
-    rest = re.sub(r"^\W*yes\b\W*", "", answer, count=1, flags=re.IGNORECASE)
-    return rest[:1].upper() + rest[1:]
+def without_its_yes(answer: str, question: str) -> str:
+    """The answer without the "Yes," it opens with, for an answer given to less than the
+    student claimed: "Yes, they merged in 2018 [1]." -> "They merged in 2018 [1].". A sentence
+    that then only gives the question back ("The master is held [1].") goes too, unless
+    nothing else is left."""
+    rest = OPENING_YES.sub("", answer)
+    rest = rest[:1].upper() + rest[1:]
+    sentences = split_sentences(rest)
+    stating = [s for s in sentences if stems(CITATION.sub("", s)) - stems(question) or FIGURE.search(CITATION.sub("", s))]
+    return " ".join(stating) if stating and len(stating) < len(sentences) else rest
 
 
 def with_its_evidence(answer: str, question: str, passages: list[str], headings: list[str]) -> str:
@@ -182,7 +188,7 @@ def with_its_evidence(answer: str, question: str, passages: list[str], headings:
     development. [1]"). Words of a passage's heading don't count (every statement of the
     career fair's page is about the fair, not about who came), and a statement that adds
     almost nothing to the answer is left out."""
-    if not asks_yes_or_no(question) or not ANSWERED_YES.match(answer) or says_more_than_asked(without_its_yes(answer), question):
+    if not asks_yes_or_no(question) or not ANSWERED_YES.match(answer) or says_more_than_asked(OPENING_YES.sub("", answer), question):
         return answer
     claim, ranked = claim_of(question), []
     for n in (n for n in cited_in(answer) if 1 <= n <= len(passages)):

@@ -321,7 +321,7 @@ def answered(state: TutorState, answer: str, cited: tuple[int, ...]) -> TutorSta
     answer = grounding.with_its_evidence(answer, drafted_question(state)[0], state["sources"], headings)
     if state.get("without_setting"):
         unstated = prompt("unstated_setting").format(claim=" or ".join(state["premise"]))
-        answer = f"{unstated} {grounding.without_its_yes(answer)}"
+        answer = f"{unstated} {grounding.without_its_yes(answer, state['without_setting'])}"
     update: TutorState = {"answer": answer, "cited": list(cited)}
     missing = uncited_sides(state, cited)
     if missing:
