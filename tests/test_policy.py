@@ -181,6 +181,9 @@ def test_a_yes_that_only_gives_the_claim_back_is_followed_by_its_evidence() -> N
         "Yes, Planet Farms was one of the companies at OPIT's first career fair [1].",
         "Was Planet Farms one of the companies at OPIT's first career fair?", [fair], ["OPIT's First Career Fair"])
     assert came.endswith("[1]. Companies taking part included Planet Farms and Deloitte. [1]")  # not the fair's dates
+    degree = "Graduates earn a BSc degree and a Diploma of Higher Education on completion."  # "degre" stemmed again is "degr"
+    earned = grounding.with_its_evidence("Yes, graduates earn a degree [1].", "do graduates earn a degree?", [degree], ["Graduates"])
+    assert earned.endswith("[1]. " + degree + " [1]")
     again = "Yes, minute card feedback is collected through a Google form [1]."  # the quote would only say it again
     form = "(For online events, we collect this feedback through a Google form)."
     assert grounding.with_its_evidence(again, "is minute card feedback collected through a google form?", [form], ["Feedback"]) == again

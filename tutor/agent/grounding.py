@@ -20,7 +20,7 @@ from tutor.agent.evidence import (
 )
 from tutor.agent.policy import comparison_sides
 from tutor.extractive import quoted, ranked_statements
-from tutor.text import CITATION, FIGURE, NAME, STOPWORDS, split_sentences, stems
+from tutor.text import CITATION, FIGURE, NAME, STOPWORDS, WORD, split_sentences, stems
 
 # "not", "never", "nor", "cannot", "rather than", "instead of", "isn't" (or "isn’t", as pages
 # write it); "no" but not the answer's "No, ..."
@@ -192,12 +192,19 @@ def with_its_evidence(answer: str, question: str, passages: list[str], headings:
         return answer
     claim, ranked = claim_of(question), []
     for n in (n for n in cited_in(answer) if 1 <= n <= len(passages)):
-        ranked += ranked_statements([(n, passages[n - 1])], " ".join(stems(claim) - stems(headings[n - 1])))[:1]
+        ranked += ranked_statements([(n, passages[n - 1])], words_beside(claim, headings[n - 1]))[:1]
     best = max(ranked, key=lambda scored: scored[0], default=None)
     if best is None or best[0] < EVIDENCE_WORDS:
         return answer
     quote = quoted([best[1]])
     return f"{answer} {quote}" if len(stems(CITATION.sub("", quote)) - stems(answer)) >= EVIDENCE_ADDS else answer
+
+
+def words_beside(text: str, heading: str) -> str:
+    """The words of `text` whose stems the heading lacks, as written: stemmed twice, a stem
+    can change ("degree" -> "degre" -> "degr") and no longer match the passage's."""
+    heading_stems = stems(heading)
+    return " ".join(word for word in WORD.findall(text) if not stems(word) <= heading_stems)
 
 
 def claim_of(question: str) -> str:
