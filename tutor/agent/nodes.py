@@ -317,8 +317,7 @@ def answered(state: TutorState, answer: str, cited: tuple[int, ...]) -> TutorSta
     as the whole comparison. A "yes" that only gives the claim back is followed by the
     passage's statement that backs it. An answer drafted without the question's place or
     time says first that nothing found mentions it, and its "yes" goes: it was given to the rest."""
-    headings = [heading(hit) for hit in state["source_hits"]]
-    answer = grounding.with_its_evidence(answer, drafted_question(state)[0], state["sources"], headings)
+    answer = grounding.with_its_evidence(answer, drafted_question(state)[0], state["sources"], source_headings(state))
     if state.get("without_setting"):
         unstated = prompt("unstated_setting").format(claim=" or ".join(state["premise"]))
         answer = f"{unstated} {grounding.without_its_yes(answer, state['without_setting'])}"
@@ -333,7 +332,12 @@ def answered(state: TutorState, answer: str, cited: tuple[int, ...]) -> TutorSta
 def titled_sources(state: TutorState) -> list[str]:
     """Each numbered passage under its heading, as the model saw it: a name the heading gives
     ("MSc in Cybersecurity") backs an answer as well as the text does, a list number does not."""
-    return [f"{grounding.heading_as_evidence(heading(hit))}\n{text}" for hit, text in zip(state["source_hits"], state["sources"])]
+    return [f"{grounding.heading_as_evidence(title)}\n{text}" for title, text in zip(source_headings(state), state["sources"])]
+
+
+def source_headings(state: TutorState) -> list[str]:
+    """The heading of each numbered passage, as the prompt shows it."""
+    return [heading(hit) for hit in state["source_hits"]]
 
 
 def localise(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
@@ -366,8 +370,8 @@ def fallback(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
     Quoted sentences that never state the kind of fact asked for (no amount for "What is the
     director's salary?", after the model's draft invented one, or no one named for "Who chairs
     the board?") are no answer: declined."""
-    headings, question = [heading(hit) for hit in state["source_hits"]], drafted_question(state)[0]
-    message = answer_message(numbered_sources(headings, state["sources"]), question, state.get("earlier", ""))
+    question = drafted_question(state)[0]
+    message = answer_message(numbered_sources(source_headings(state), state["sources"]), question, state.get("earlier", ""))
     draft = shown_draft(str(runtime.context.fallback_model.invoke([HumanMessage(message)]).content), runtime)
     if post_check(draft, runtime):
         return {"route": "refuse", "refusal_reason": "withheld", "answer": "", "cited": []}
