@@ -208,16 +208,30 @@ def test_quoted_passages_that_never_state_the_amount_asked_for_are_no_answer(ser
     assert tuition["route"] == "answer" and "2,250" in tuition["answer"]
 
 
-def scripted(service: TutorService, draft: AIMessage) -> TutorService:
-    """The service with a chat model that writes `draft`."""
+@pytest.mark.parametrize(("reading", "route"), [("No", "refuse"), ("Yes", "answer")])
+def test_an_amount_the_passages_give_for_something_else_is_declined_not_quoted(service: TutorService, reading: str, route: str) -> None:
+    """Dev d019: "€45,000" is in the passage, as what a master's degree costs, so every word
+    check passes. The model is asked whether the passages state the sentence with the amount
+    asked for; read as not stated, the question is declined (quoting the passage would give
+    the €45,000 again), read as stated, answered."""
+    draft = "Machine learning is growing fast [1]. The average salary of a machine learning engineer in Europe is €45,000 per year [1]."
+    model = ListeningChatModel(messages=iter([AIMessage(draft), AIMessage(reading)]))
+    state = run_graph(service, "whats the average salary of a machine learning engineer in europe", chat_model=model)
+    assert len(model.heard) == 2 and "Claim: The average salary of a machine learning engineer in Europe is €45,000 per year.\n" in model.heard[1]
+    assert "€45,000" in model.heard[1].split("Claim:")[0], "read against the passage it cites"
+    assert state["route"] == route and ("€45,000" in state["answer"]) is (route == "answer")
+
+
+def scripted(service: TutorService, *replies: AIMessage) -> TutorService:
+    """The service with a chat model that writes `replies` in turn: the draft, then its readings."""
     copied = copy.copy(service)
-    copied.context = replace(service.context, chat_model=GenericFakeChatModel(messages=iter([draft])), llm_name="scripted")
+    copied.context = replace(service.context, chat_model=GenericFakeChatModel(messages=iter(replies)), llm_name="scripted")
     return copied
 
 
-def stream_scripted(service: TutorService, question: str, draft: AIMessage) -> list:
-    """The service's stream events for `question` when the chat model writes `draft`."""
-    return list(scripted(service, draft).stream(question))
+def stream_scripted(service: TutorService, question: str, *replies: AIMessage) -> list:
+    """The service's stream events for `question` when the chat model writes `replies`."""
+    return list(scripted(service, *replies).stream(question))
 
 
 def text_after_last_reset(events: list) -> str:
@@ -231,7 +245,7 @@ def test_a_draft_mostly_backed_by_its_sources_goes_out_without_the_rest(service:
     sent again after a reset."""
     draft = AIMessage("Tuition at OPIT costs as little as €2,250 per term [1]. "
                       "OPIT's degree programs are affordable [1]. Most students also get a free laptop worth €900 [1].")
-    events = stream_scripted(service, "How much does tuition at OPIT cost per term?", draft)
+    events = stream_scripted(service, "How much does tuition at OPIT cost per term?", draft, AIMessage("Yes"))  # the amount read as stated
     final = events[-1].answer
     assert final.llm == "scripted" and "2,250" in final.answer and "laptop" not in final.answer and final.citations
     assert text_after_last_reset(events).strip() == final.answer.strip()
@@ -440,15 +454,15 @@ DECLINE = "I couldn't find this in the institute's content."
 def test_a_decline_despite_strong_evidence_is_asked_again_on_the_best_passage_alone(service: TutorService) -> None:
     """Shown four passages, a small model can miss the answer in the first ("how long do i
     have to re-register…" -> "I couldn't find this"); on that passage alone it reads it."""
-    model = ListeningChatModel(messages=iter([AIMessage(DECLINE), AIMessage("Tuition costs as little as €2,250 per term [1].")]))
+    model = ListeningChatModel(messages=iter([AIMessage(DECLINE), AIMessage("Tuition costs as little as €2,250 per term [1]."), AIMessage("Yes")]))
     state = run_graph(service, "How much does tuition at OPIT cost per term?", chat_model=model)
-    first, second = (source_titles(heard) for heard in model.heard)
+    first, second = (source_titles(heard) for heard in model.heard[:2])  # the third reads the amount
     assert len(first) > 1 and list(second) == [1] and second[1] == first[1]
     assert state["route"] == "answer" and "2,250" in state["answer"] and len(state["sources"]) == 1
 
 
 def test_the_learner_is_left_reading_the_answer_asked_again_not_the_decline(service: TutorService) -> None:
-    drafts = iter([AIMessage(DECLINE), AIMessage("Tuition costs as little as €2,250 per term [1].")])
+    drafts = iter([AIMessage(DECLINE), AIMessage("Tuition costs as little as €2,250 per term [1]."), AIMessage("Yes")])
     copied = copy.copy(service)
     copied.context = replace(service.context, chat_model=GenericFakeChatModel(messages=drafts), llm_name="scripted")
     events = list(copied.stream("How much does tuition at OPIT cost per term?"))
@@ -597,6 +611,16 @@ def test_the_local_llm_reads_whether_a_passage_states_a_claim(local_service: Tut
     a contradicted one is not."""
     system = system_prompt(local_service.context.profile, level_instruction("intermediate"))
     assert claims.passages_state(local_service.context.chat_model, system, claim, passage) is stated
+
+
+@pytest.mark.slow
+def test_local_llm_declines_a_salary_the_content_never_states_and_answers_a_cost_it_does(local_service: TutorService) -> None:
+    """Dev d019: the draft gave a master's cost from the passage as the salary, a figure every
+    word check lets through; the model's reading of that sentence turns it down."""
+    salary = local_service.ask("whats the average salary of a machine learning engineer in europe")
+    assert salary.route == "refuse" and "45,000" not in salary.answer
+    cost = local_service.ask("How much do master's degrees in Europe usually cost?")
+    assert cost.route == "answer" and "45,000" in cost.answer and cost.citations
 
 
 @pytest.mark.slow

@@ -150,6 +150,17 @@ def unfounded_yes(answer: str, question: str, cited_sources: list[str], confirms
     return not names_and_figures_in(claim, passages) or not confirms(claim, passages)
 
 
+def unfounded_fact(sentence: str, answer: str, sources: list[str], confirms: ClaimCheck) -> bool:
+    """Does the answer's sentence with the fact asked for say what its cited passages do not?
+    Each name and figure of a near miss's answer is in its passage, given for something else
+    ("The average salary of a machine learning engineer in Europe is €45,000 [2]", where €45,000
+    is what a master's degree costs): only the model's reading `confirms` tells. A sentence
+    that cites nothing is read against the answer's cited passages."""
+    cited = cited_in(sentence) or cited_in(answer)
+    passages = "\n\n".join(sources[n - 1] for n in cited if 1 <= n <= len(sources))
+    return not confirms(CITATION_MARK.sub("", sentence).strip(), passages)
+
+
 def unfounded_no(answer: str, question: str, cited_sources: list[str], confirms: ClaimCheck | None = None) -> bool:
     """A "no" that only turns the question's claim down ("No, you cannot do Instructor Training
     as four half days instead of two full days [2].") must not deny what its cited passages

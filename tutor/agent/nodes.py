@@ -28,6 +28,8 @@ from tutor.screening import check_answer, without_outside_addresses
 from tutor.topics import level_instruction
 
 MAX_REWRITES = 1  # grade -> rewrite -> retrieve happens at most this often
+# a draft turned into a decline: the question is answered with what the content does cover
+DECLINED: TutorState = {"route": "refuse", "refusal_reason": "out_of_scope", "answer": "", "blocked": []}
 
 
 def routed(question: str) -> TutorState:
@@ -258,14 +260,30 @@ def tutor_system(state: TutorState, runtime: Runtime[TutorContext]) -> str:
     return system_prompt(runtime.context.profile, level_instruction(state.get("level") or "intermediate"))
 
 
-def claim_check(state: TutorState, runtime: Runtime[TutorContext]) -> grounding.ClaimCheck | None:
-    """The model's reading of a claim against its passages, for a "yes" or a bare "no"; none
-    where a "yes" needs the claim's own words in the passages and a "no" stands: without a
-    model (the extractive backend), and for a follow-up read with its conversation, whose
-    claim alone ("Is it delivered online?") does not say what "it" is."""
-    if runtime.context.llm_name == "extractive" or state.get("earlier"):
+def model_reading(state: TutorState, runtime: Runtime[TutorContext]) -> grounding.ClaimCheck | None:
+    """The model's reading of whether passages state a claim; none without a model (the
+    extractive backend), or when the extractive model stood in for one that failed."""
+    if runtime.context.llm_name == "extractive" or state.get("llm_used") == "extractive":
         return None
     return partial(claims.passages_state, runtime.context.chat_model, tutor_system(state, runtime))
+
+
+def claim_check(state: TutorState, runtime: Runtime[TutorContext]) -> grounding.ClaimCheck | None:
+    """The model's reading of the question's claim, for a "yes" or a bare "no"; none where a
+    "yes" needs the claim's own words in the passages and a "no" stands: without a model, and
+    for a follow-up read with its conversation, whose claim alone ("Is it delivered online?")
+    does not say what "it" is."""
+    return None if state.get("earlier") else model_reading(state, runtime)
+
+
+def states_unfounded_fact(state: TutorState, answer: str, runtime: Runtime[TutorContext]) -> bool:
+    """Does the answer's sentence with the fact asked for (`evidence.asked_fact`) say what its
+    passages do not, in the model's reading (`grounding.unfounded_fact`)? The sentence names
+    what it is about, so a follow-up's is read too."""
+    reading = model_reading(state, runtime)
+    name_words = runtime.context.retriever.generation().name_words
+    sentence = evidence.asked_fact(drafted_question(state)[0], answer, name_words)
+    return bool(reading and sentence) and grounding.unfounded_fact(sentence, answer, titled_sources(state), reading)
 
 
 def post_check(answer: str, runtime: Runtime[TutorContext]) -> list[str]:
@@ -286,28 +304,31 @@ def verify(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
     that are not. A yes/no question with an unstated claim is answered by a draft that passes,
     or declined: quoting the passages instead would leave the claim standing; one whose claim
     is only a place or year it is set in was drafted without it, and says nothing mentions
-    it (`answered`). A draft that
-    says the sources don't state something is a decline, unless the passages hold all the
-    question names and the draft turns down only its claim ("No, the sources do not state
-    that it is a two-week course. It is a 6-month program."): with a name or figure the
-    passages never give, "they don't mention Oxford; OPIT's fee is..." answers a near miss."""
+    it (`answered`). A draft that says the sources don't state something is a decline, unless
+    the passages hold all the question names and the draft turns down only its claim ("No,
+    the sources do not state that it is a two-week course. It is a 6-month program."): with a
+    name or figure the passages never give, "they don't mention Oxford; OPIT's fee is..."
+    answers a near miss. So does a figure the passages give for something else: an answer
+    whose fact asked for they do not state is declined (`states_unfounded_fact`), not quoted."""
     blocked = post_check(state["draft"], runtime)
     if blocked:
         return {"answer": "", "cited": [], "blocked": blocked}
     question, premise = drafted_question(state)
     if is_a_decline(state["draft"], state):
-        return {"route": "refuse", "refusal_reason": "out_of_scope", "answer": "", "blocked": []}
+        return DECLINED
     # the unstated claim may be named only to deny it, also when the draft answered without it
     denied = tuple(state.get("premise", ()))
     verdict = grounding.verify_answer(state["draft"], titled_sources(state), question, denied, claim_check(state, runtime))
     # weak evidence let through for its claim alone: only a "no" with the fact answers it
     for_the_claim = bool(premise) and not evidence.is_strong(state["evidence"])
-    if verdict.ok and (not for_the_claim or grounding.corrects_the_claim(verdict.answer, question, premise)):
+    passes = verdict.ok and (not for_the_claim or grounding.corrects_the_claim(verdict.answer, question, premise))
+    # a mostly backed draft goes out without its unsupported sentences
+    if passes or not premise and verdict.mostly_supported:
+        if states_unfounded_fact(state, verdict.answer, runtime):
+            return DECLINED
         return {**answered(state, verdict.answer, verdict.cited), "blocked": []}
     if premise:
-        return {"route": "refuse", "refusal_reason": "out_of_scope", "answer": "", "blocked": []}
-    if verdict.mostly_supported:  # the unsupported sentences are left out; the learner sees the rest
-        return {**answered(state, verdict.answer, verdict.cited), "blocked": []}
+        return DECLINED
     return {"answer": "", "cited": [], "blocked": []}
 
 
