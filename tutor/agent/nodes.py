@@ -28,8 +28,6 @@ from tutor.screening import check_answer, without_outside_addresses
 from tutor.topics import level_instruction
 
 MAX_REWRITES = 1  # grade -> rewrite -> retrieve happens at most this often
-# a draft turned into a decline: the question is answered with what the content does cover
-DECLINED: TutorState = {"route": "refuse", "refusal_reason": "out_of_scope", "answer": "", "blocked": []}
 
 
 def routed(question: str) -> TutorState:
@@ -315,7 +313,7 @@ def verify(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
         return {"answer": "", "cited": [], "blocked": blocked}
     question, premise = drafted_question(state)
     if is_a_decline(state["draft"], state):
-        return DECLINED
+        return draft_declined()
     # the unstated claim may be named only to deny it, also when the draft answered without it
     denied = tuple(state.get("premise", ()))
     verdict = grounding.verify_answer(state["draft"], titled_sources(state), question, denied, claim_check(state, runtime))
@@ -325,11 +323,16 @@ def verify(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
     # a mostly backed draft goes out without its unsupported sentences
     if passes or not premise and verdict.mostly_supported:
         if states_unfounded_fact(state, verdict.answer, runtime):
-            return DECLINED
+            return draft_declined()
         return {**answered(state, verdict.answer, verdict.cited), "blocked": []}
     if premise:
-        return DECLINED
+        return draft_declined()
     return {"answer": "", "cited": [], "blocked": []}
+
+
+def draft_declined() -> TutorState:
+    """A draft turned into a decline: the learner is told what the content does cover instead."""
+    return {"route": "refuse", "refusal_reason": "out_of_scope", "answer": "", "blocked": []}
 
 
 def answered(state: TutorState, answer: str, cited: tuple[int, ...]) -> TutorState:
