@@ -742,6 +742,10 @@ def test_declines_are_recognised() -> None:
     assert grounding.declines("I couldn't find this in the institute's content.")
     assert grounding.declines("The salary of the Executive Director is not specified in the sources [1].")
     assert grounding.declines("The sources do not mention a minimum age.")
+    # an adverb between (dev c038's draft, which went out as an answer about something else)
+    assert grounding.declines("The salary of The Carpentries' Executive Director is not explicitly stated in the sources.")
+    assert grounding.declines("The sources do not specifically say when it starts.")
+    assert not grounding.declines("Data skills are not only covered in workshops but also in lessons [1].")
     assert not grounding.declines("Tuition costs €2,250 per term [1].")
 
 

@@ -457,13 +457,17 @@ def is_meta_sentence(sentence: str, question: str) -> bool:
     return len(words) <= 3 and not has_figure
 
 
+# "not explicitly stated", "do not specifically say": a hedge still declines ("not only" does not)
+HEDGE = r"(?:(?!only\b)\w+ly )?"
+
+
 def declines(answer: str) -> bool:
     """The model said the sources don't answer the question."""
     return bool(
         re.search(
-            r"(couldn't|could not|can't|cannot|unable to) find|not (mentioned|covered|stated|in the sources)"
-            r"|not (specified|provided|given|listed|included) (in|by) the (sources|passages|context|text)"
-            r"|(sources|passages|context) (do|does) not (say|mention|specify|state|provide|include)"
+            rf"(couldn't|could not|can't|cannot|unable to) find|not {HEDGE}(mentioned|covered|stated|in the sources)"
+            rf"|not {HEDGE}(specified|provided|given|listed|included) (in|by) the (sources|passages|context|text)"
+            rf"|(sources|passages|context) (do|does) not {HEDGE}(say|mention|specify|state|provide|include)"
             r"|no information|don't have (any )?information|do not have (any )?information",
             answer,
             re.IGNORECASE,
