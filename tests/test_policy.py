@@ -717,6 +717,7 @@ NAME_WORDS = frozenset({"greg", "wilson", "cate", "pickens", "board"})  # as `In
         ("How many workshops ran in 2024?", "Early in 2024, the team met [1]. In 2024, 310 workshops ran [1].", "In 2024, 310 workshops ran [1]."),
         ("What is a Welcome Session?", "It is an online session for new Instructors [1].", ""),  # no kind of fact asked for
         ("How long is instructor training?", "Trainees learn evidence-based teaching [1].", ""),  # no sentence states one
+        ("Is tuition €2,250 per term?", "Yes, tuition costs €2,250 per term [1].", ""),  # a claim, checked as one
     ],
 )
 def test_the_fact_asked_for_is_the_first_sentence_that_states_it(question: str, answer: str, fact: str) -> None:
