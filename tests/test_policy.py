@@ -713,7 +713,8 @@ NAME_WORDS = frozenset({"greg", "wilson", "cate", "pickens", "board"})  # as `In
         ("whats the average salary of a machine learning engineer in europe",
          "Machine learning is growing fast [1]. The average salary is €45,000 per year [2]. Degrees cost less [2].",
          "The average salary is €45,000 per year [2]."),
-        ("Who founded Software Carpentry?", "It began in 1998 [1]. Greg Wilson founded it [1].", "Greg Wilson founded it [1]."),
+        ("When was Software Carpentry founded?", "Greg Wilson founded it [1]. It began in 1998 [1].", "It began in 1998 [1]."),
+        ("Who founded Software Carpentry?", "It began in 1998 [1]. Greg Wilson founded it [1].", ""),  # someone is no figure
         ("How many workshops ran in 2024?", "Early in 2024, the team met [1]. In 2024, 310 workshops ran [1].", "In 2024, 310 workshops ran [1]."),
         ("What is a Welcome Session?", "It is an online session for new Instructors [1].", ""),  # no kind of fact asked for
         ("How long is instructor training?", "Trainees learn evidence-based teaching [1].", ""),  # no sentence states one
