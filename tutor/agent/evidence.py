@@ -88,10 +88,10 @@ def asked_fact(question: str, answer: str, name_words: frozenset[str]) -> str:
     "How much …?", a duration, a date, a count), or "" when it asks for none or no sentence
     states one. It is the sentence a near miss gets wrong while every figure in it is in its
     passage: "The average salary of a machine learning engineer in Europe is €45,000", from a
-    passage that gives €45,000 as what a master's degree costs. A yes/no question asks for no
-    fact: its claim is checked as a claim. Nor does "Who …?": read by the 1.5B model, "Tom
-    Vazdar is the director of the MSc" was not stated by "The MSc is led by Tom Vazdar", and
-    a name the passages never give is a near miss the grade already declines."""
+    passage that gives €45,000 as what a master's degree costs. A yes/no question asks for
+    none: its claim is checked as a claim. Nor does "Who …?": the 1.5B model read "Tom Vazdar
+    is the director of the MSc" as unstated by "The MSc is led by Tom Vazdar", and a name the
+    passages never give is a near miss the grade already declines."""
     if asks_to_confirm(question) or not asked_kind(question):
         return ""
     return next((sentence for sentence in split_sentences(answer) if states_what_is_asked(question, sentence, name_words)), "")

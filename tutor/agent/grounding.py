@@ -73,6 +73,8 @@ POINTS_BACK = re.compile(
     re.IGNORECASE,
 )
 CITATION_MARK = re.compile(rf"\s*{CITATION.pattern}")  # a citation with the space before it
+# "not explicitly stated", "do not specifically say": a hedge still declines ("not only" does not)
+HEDGE = r"(?:(?!only\b)\w+ly )?"
 # "Checkout Instructions › 3\. Get Involved!": a heading's place in its page's numbered list
 LIST_NUMBER = re.compile(r"(^|› )\d{1,2}\\?[.)]\s+")
 
@@ -455,10 +457,6 @@ def is_meta_sentence(sentence: str, question: str) -> bool:
     words = stems(CITATION.sub("", sentence)) - stems(question)
     has_figure = bool(re.search(r"\d", sentence))
     return len(words) <= 3 and not has_figure
-
-
-# "not explicitly stated", "do not specifically say": a hedge still declines ("not only" does not)
-HEDGE = r"(?:(?!only\b)\w+ly )?"
 
 
 def declines(answer: str) -> bool:
