@@ -274,14 +274,13 @@ def claim_check(state: TutorState, runtime: Runtime[TutorContext]) -> grounding.
     return None if state.get("earlier") else model_reading(state, runtime)
 
 
-def states_unfounded_fact(state: TutorState, answer: str, runtime: Runtime[TutorContext]) -> bool:
-    """Does the answer's sentence with the fact asked for (`evidence.asked_fact`) say what its
-    passages do not, in the model's reading (`grounding.unfounded_fact`)? The sentence names
-    what it is about, so a follow-up's is read too."""
+def states_unfounded_fact(state: TutorState, question: str, answer: str, sources: list[str], runtime: Runtime[TutorContext]) -> bool:
+    """Does the answer's sentence with the fact `question` asks for (`evidence.asked_fact`) say
+    what its `sources` do not, in the model's reading (`grounding.unfounded_fact`)? The
+    sentence names what it is about, so a follow-up's is read too."""
     reading = model_reading(state, runtime)
-    name_words = runtime.context.retriever.generation().name_words
-    sentence = evidence.asked_fact(drafted_question(state)[0], answer, name_words)
-    return bool(reading and sentence) and grounding.unfounded_fact(sentence, answer, titled_sources(state), reading)
+    sentence = evidence.asked_fact(question, answer, runtime.context.retriever.generation().name_words)
+    return bool(reading and sentence) and grounding.unfounded_fact(sentence, answer, sources, reading)
 
 
 def post_check(answer: str, runtime: Runtime[TutorContext]) -> list[str]:
@@ -315,14 +314,14 @@ def verify(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
     if is_a_decline(state["draft"], state):
         return draft_declined()
     # the unstated claim may be named only to deny it, also when the draft answered without it
-    denied = tuple(state.get("premise", ()))
-    verdict = grounding.verify_answer(state["draft"], titled_sources(state), question, denied, claim_check(state, runtime))
+    denied, sources = tuple(state.get("premise", ())), titled_sources(state)
+    verdict = grounding.verify_answer(state["draft"], sources, question, denied, claim_check(state, runtime))
     # weak evidence let through for its claim alone: only a "no" with the fact answers it
     for_the_claim = bool(premise) and not evidence.is_strong(state["evidence"])
     passes = verdict.ok and (not for_the_claim or grounding.corrects_the_claim(verdict.answer, question, premise))
     # a mostly backed draft goes out without its unsupported sentences
     if passes or not premise and verdict.mostly_supported:
-        if states_unfounded_fact(state, verdict.answer, runtime):
+        if states_unfounded_fact(state, question, verdict.answer, sources, runtime):
             return draft_declined()
         return {**answered(state, verdict.answer, verdict.cited), "blocked": []}
     if premise:
