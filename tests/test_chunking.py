@@ -106,3 +106,36 @@ def test_a_malformed_table_is_left_as_written() -> None:
 
     broken = "| Feature | In-person |\nnot a separator\n| networking | excellent |"
     assert linearised_tables(broken) == broken
+
+
+LINKED = """## 5. Congratulations!
+
+About two weeks after your last step, you will receive your badge by email. Keep
+[your profile][trainee-profile] up to date, and [ask us][] if it does not arrive.
+A [broken reference][nowhere] stays as written.
+
+[trainee-profile]: https://example.org/profile
+[Ask Us]: https://example.org/contact "Contact"
+"""
+
+
+def test_link_definitions_are_dropped_and_their_uses_made_inline() -> None:
+    """A section's last sentence must not travel in a chunk of bare link definitions."""
+    doc = dataclasses.replace(documents()[0], text=LINKED)
+    [chunk] = chunk_document(doc, TOKENS, OVERLAP)
+    assert chunk.text.startswith("About two weeks after your last step")
+    assert "[your profile](https://example.org/profile)" in chunk.text
+    assert "[ask us](https://example.org/contact)" in chunk.text
+    assert "A [broken reference][nowhere] stays as written." in chunk.text
+    assert "]: https://" not in chunk.text
+
+
+def test_short_sections_are_packed_with_each_heading_once() -> None:
+    from tutor.chunking import pack_small_sections
+
+    tiny = [("FAQ › Is there a template?", "Yes, see the templates page."),
+            ("FAQ › Who can help?", "Ask the team."),
+            ("FAQ › Can I charge a fee?", "Yes. " + "A small fee reduces no-shows. " * 12)]
+    [(_, text)] = pack_small_sections(tiny)
+    for heading, body in tiny:
+        assert text.count(heading) == 1 and body in text

@@ -21,15 +21,18 @@ from langchain_text_splitters import (
     MarkdownHeaderTextSplitter,
     RecursiveCharacterTextSplitter,
 )
+from markdown_it import MarkdownIt
+from markdown_it.common.utils import normalizeReference
 
 from tutor.corpus import Document
 
 ENCODING = "cl100k_base"
-CHUNKER_VERSION = 3  # bump when the chunking logic changes: forces a full re-index
+CHUNKER_VERSION = 4  # bump when the chunking logic changes: forces a full re-index
 MIN_SECTION_TOKENS = 60  # shorter sections are packed with the next one
 SECTION_SEPARATOR = " › "
 TABLE_SEPARATOR = re.compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")  # |---|:--:|
 EMPHASIS = re.compile(r"(\*\*|__|\*|_)(?=\S)(.+?)(?<=\S)\1")
+REFERENCE_LINK = re.compile(r"\[([^\]]+)\]\[([^\]]*)\]")  # [text][label], [text][]
 
 
 @dataclass(frozen=True)
@@ -98,7 +101,7 @@ def sections(document: Document) -> list[tuple[str, str]]:
         headers_to_split_on=[("#", "h1"), ("##", "h2"), ("###", "h3")], strip_headers=True
     )
     result = []
-    for part in splitter.split_text(document.text):
+    for part in splitter.split_text(inline_link_references(document.text)):
         path = SECTION_SEPARATOR.join(part.metadata[h] for h in ("h2", "h3") if h in part.metadata)
         if part.page_content.strip():
             result.append((path, part.page_content.strip()))
@@ -144,21 +147,51 @@ def linearised_tables(text: str) -> str:
     return "\n".join(out)
 
 
+def inline_link_references(text: str) -> str:
+    """Reference-style links made inline, their definitions dropped.
+
+    Markdown written for GitHub often ends with a block of "[label]: https://…" lines. A
+    reader never sees them, but a chunker keeps them as text: a section's closing sentence
+    ends up in a chunk of bare addresses that no question matches, and "[your
+    profile][trainee-profile]" names no place a learner can go. markdown-it-py finds the
+    definitions as CommonMark reads them; each use becomes "[your profile](https://…)", as
+    inline links already are.
+    """
+    env: dict = {}
+    MarkdownIt("commonmark").parse(text, env)
+    references = env.get("references", {})
+    if not references:
+        return text
+    definition_lines = {line for ref in references.values() for line in range(*ref["map"])}
+    kept = "\n".join(line for n, line in enumerate(text.split("\n")) if n not in definition_lines)
+
+    def inline(match: re.Match) -> str:
+        reference = references.get(normalizeReference(match.group(2) or match.group(1)))
+        return f"[{match.group(1)}]({reference['href']})" if reference else match.group(0)
+
+    return REFERENCE_LINK.sub(inline, kept)
+
+
+def joined_sections(parts: list[tuple[str, str]]) -> tuple[str, str]:
+    """Several short sections as one, each heading kept once as a line of text."""
+    if len(parts) == 1:
+        return parts[0]
+    label = next((path for path, _ in parts if path), "")
+    return label, "\n\n".join(f"{path}\n{text}" if path else text for path, text in parts)
+
+
 def pack_small_sections(parts: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """Join a section too short to stand alone to the next one, keeping its heading as text."""
+    """Join a section too short to stand alone to the ones after it."""
     packed: list[tuple[str, str]] = []
-    pending: tuple[str, str] | None = None
-    for path, text in parts:
-        if pending:
-            heading = f"{pending[0]}\n" if pending[0] else ""
-            path, text = pending[0] or path, f"{heading}{pending[1]}\n\n{path}\n{text}".strip()
-            pending = None
-        if count_tokens(text) < MIN_SECTION_TOKENS:
-            pending = (path, text)
-        else:
+    pending: list[tuple[str, str]] = []
+    for part in parts:
+        pending.append(part)
+        path, text = joined_sections(pending)
+        if count_tokens(text) >= MIN_SECTION_TOKENS:
             packed.append((path, text))
+            pending = []
     if pending:
-        packed.append(pending)
+        packed.append(joined_sections(pending))
     return packed
 
 
