@@ -140,3 +140,11 @@ def test_short_sections_are_packed_with_each_heading_once_under_the_longest() ->
     assert label == "FAQ › Can I charge a fee?"  # the section that says most names the chunk
     for heading, body in tiny:
         assert text.count(heading) == 1 and body in text
+
+
+def test_section_labels_read_as_plain_text() -> None:
+    from tutor.chunking import sections
+
+    text = "## 5\\. Congratulations!\n\nYour badge arrives by email.\n\n## Steps to [certification](https://example.org/c):\n\nTeach a demo."
+    doc = dataclasses.replace(documents()[0], text=text)
+    assert [path for path, _ in sections(doc)] == ["5. Congratulations!", "Steps to certification:"]

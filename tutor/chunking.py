@@ -27,11 +27,12 @@ from markdown_it.common.utils import normalizeReference
 from tutor.corpus import Document
 
 ENCODING = "cl100k_base"
-CHUNKER_VERSION = 5  # bump when the chunking logic changes: forces a full re-index
+CHUNKER_VERSION = 6  # bump when the chunking logic changes: forces a full re-index
 MIN_SECTION_TOKENS = 60  # shorter sections are packed with the next one
 SECTION_SEPARATOR = " › "
 TABLE_SEPARATOR = re.compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")  # |---|:--:|
 EMPHASIS = re.compile(r"(\*\*|__|\*|_)(?=\S)(.+?)(?<=\S)\1")
+MARKDOWN = MarkdownIt("commonmark")
 REFERENCE_LINK = re.compile(r"\[([^\]]+)\]\[([^\]]*)\]")  # [text][label], [text][]
 
 
@@ -102,10 +103,18 @@ def sections(document: Document) -> list[tuple[str, str]]:
     )
     result = []
     for part in splitter.split_text(inline_link_references(document.text)):
-        path = SECTION_SEPARATOR.join(part.metadata[h] for h in ("h2", "h3") if h in part.metadata)
+        path = SECTION_SEPARATOR.join(plain_heading(part.metadata[h]) for h in ("h2", "h3") if h in part.metadata)
         if part.page_content.strip():
             result.append((path, part.page_content.strip()))
     return result
+
+
+def plain_heading(heading: str) -> str:
+    """A heading as it reads: "Steps to [certification](https://…):" -> "Steps to
+    certification:", "5\\. Congratulations!" -> "5. Congratulations!". The section label is
+    shown to learners beside a citation and embedded with the passage."""
+    [inline] = MARKDOWN.parseInline(heading)
+    return "".join(token.content for token in inline.children or () if token.type in ("text", "text_special", "code_inline"))
 
 
 def table_cells(line: str) -> list[str]:
@@ -158,7 +167,7 @@ def inline_link_references(text: str) -> str:
     inline links already are.
     """
     env: dict = {}
-    MarkdownIt("commonmark").parse(text, env)
+    MARKDOWN.parse(text, env)
     references = env.get("references", {})
     if not references:
         return text
