@@ -27,7 +27,7 @@ from markdown_it.common.utils import normalizeReference
 from tutor.corpus import Document
 
 ENCODING = "cl100k_base"
-CHUNKER_VERSION = 6  # bump when the chunking logic changes: forces a full re-index
+CHUNKER_VERSION = 7  # bump when the chunking logic changes: forces a full re-index
 MIN_SECTION_TOKENS = 60  # shorter sections are packed with the next one
 SECTION_SEPARATOR = " › "
 TABLE_SEPARATOR = re.compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")  # |---|:--:|
@@ -182,12 +182,12 @@ def inline_link_references(text: str) -> str:
 
 
 def joined_sections(parts: list[tuple[str, str]]) -> tuple[str, str]:
-    """Several short sections as one, each keeping its heading as a line of text. The whole
-    is labelled by the section that says most, which is what a question about it names
-    ("Can I charge a fee?", not the two-line section packed in before it)."""
+    """Several short sections as one, each keeping its heading as a line of text, labelled by
+    the first. Labelled instead by the one that says most, a chunk packing two programmes'
+    sections ("Cambridge – MPhil …", "KU Leuven – MSc …") was taken for the other one's."""
     if len(parts) == 1:
         return parts[0]
-    label = max(parts, key=lambda part: count_tokens(part[1]))[0]
+    label = next((path for path, _ in parts if path), "")
     return label, "\n\n".join(f"{path}\n{text}" if path else text for path, text in parts)
 
 
