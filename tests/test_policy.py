@@ -789,3 +789,19 @@ def test_passages_naming_the_subject_asked_about_come_first() -> None:
 
 def test_a_possessive_mentions_the_name() -> None:
     assert evidence.missing_specifics("Is the TUM master's online?", "TUM's Data Engineering MSc is an on-campus degree.") == []
+
+
+def test_a_figure_asked_for_is_read_against_the_passage_sentences_that_hold_it() -> None:
+    """Dev d1036: shown the whole passage, the 1.5B model read "$9,191.54" as not stated."""
+    heard: list[tuple[str, str]] = []
+
+    def reads_it_stated(claim: str, passages: str) -> bool:
+        heard.append((claim, passages))
+        return True
+
+    passage = "Changes › Genomics workshops\nThe first change is for Genomics workshops. AWS costs rose (the total cost in 2024 was $9,191.54). You can request 20 or 30 instances."
+    answer = "The Carpentries spent $9,191.54 on AWS in 2024 [1]."
+    assert not grounding.unfounded_fact(answer, answer, [passage], reads_it_stated)
+    assert heard[-1] == ("The Carpentries spent $9,191.54 on AWS in 2024.", "Changes › Genomics workshops\nAWS costs rose (the total cost in 2024 was $9,191.54).")
+    grounding.unfounded_fact("It costs $5 [1].", "It costs $5 [1].", [passage], reads_it_stated)
+    assert heard[-1][1] == passage  # no sentence holds the figure: the whole passage is read
