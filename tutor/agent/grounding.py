@@ -156,8 +156,10 @@ def unfounded_fact(sentence: str, answer: str, sources: list[str], confirms: Cla
     """Does the answer's sentence with the fact asked for say what its cited passages do not?
     Each name and figure of a near miss's answer is in its passage, given for something else
     ("The average salary of a machine learning engineer in Europe is €45,000 [2]", where €45,000
-    is what a master's degree costs): only the model's reading `confirms` tells. A sentence
-    that cites nothing is read against the answer's cited passages."""
+    is what a master's degree costs): only the model's reading `confirms` tells, of the cited
+    passages' sentences that hold the same figures (`figure_sentences`), or of the whole
+    passages when none does. A sentence that cites nothing is read against the answer's
+    cited passages."""
     claim = CITATION_MARK.sub("", sentence).strip()
     cited = [sources[n - 1] for n in cited_in(sentence) or cited_in(answer) if 1 <= n <= len(sources)]
     figures = set(FIGURE.findall(claim))
