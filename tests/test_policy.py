@@ -639,6 +639,11 @@ def test_a_sentence_that_points_back_at_a_left_out_one_goes_with_it() -> None:
     question = "Can tuition be paid by a donation?"
     after_yes = grounding.verify_answer("Yes, tuition can be paid by a donation [1]. This is done in three instalments [1].", sources, question)
     assert not after_yes.answer and not after_yes.mostly_supported
+    # "This fee ...", "This figure is ...": a noun between changes nothing
+    for pointer in ("This fee is paid in three instalments [1].", "This figure is stated in the passage, paid in three instalments [1]."):
+        after = grounding.verify_answer(f"Tuition is €9,999 per term [1]. {pointer}", sources)
+        assert not after.answer and len(after.unsupported) == 2
+        assert grounding.verify_answer(f"Tuition is €2,250 per term [1]. {pointer}", sources).answer.endswith(pointer)
     # "It ..." is about the question's subject, not the sentence before: it stands
     it = grounding.verify_answer("Tuition is €9,999 per term [1]. It can be paid in three instalments [1].", sources)
     assert it.answer == "It can be paid in three instalments [1]."

@@ -67,9 +67,10 @@ SOURCE_TAIL = re.compile(
 )
 # "Yes, around 50 people were interested, right? [2]": the student's tag, copied into the answer
 ECHOED_TAG = re.compile(rf",\s*(?:{TAG}|{TAG_AFTER_COMMA})\s*\?((?:\s*\[\d{{1,2}}\])*)\s*$", re.IGNORECASE)
-# "This is done through ...", "That means ...": a sentence that stands on the one before it
+# "This is done through ...", "That means ...", "This figure is stated ...": a sentence that
+# stands on the one before it
 POINTS_BACK = re.compile(
-    r"\W*(?:this|that|these|those)\s+(?:is|was|are|were|means|meant|can|will|would|has|have|includes?|allows?|helps?|makes?|gives?)\b",
+    r"\W*(?:this|that|these|those)\s+(?:[a-z]+\s+)?(?:is|was|are|were|means|meant|can|will|would|has|have|includes?|allows?|helps?|makes?|gives?)\b",
     re.IGNORECASE,
 )
 CITATION_MARK = re.compile(rf"\s*{CITATION.pattern}")  # a citation with the space before it
