@@ -594,6 +594,33 @@ def test_a_lead_in_or_a_tail_about_the_sources_is_left_out_and_the_fact_checked(
     assert uncited.ok and uncited.answer == "The career fair was held online on November 19 and 20 [2]."
 
 
+@pytest.mark.parametrize(
+    "lead",
+    [
+        "According to [2], the",
+        "As stated in [2], the",
+        "As mentioned in the sources [1] and [2], the",
+        "The sources [1] and [2] state that the",
+        "Source [2] says the",
+        "This can be seen in the sources [2] and [3], which state that the",
+        "This information is found in [2], which says that the",
+    ],
+)
+def test_a_lead_in_that_names_sources_by_number_goes_and_its_fact_is_checked(lead: str) -> None:
+    """A small model writes "According to [2], ..." or points at "the sources [2] and [3], which
+    state that ...": the fact after it stays, cited by the source that backs it; an invented
+    one is still turned down."""
+    verdict = grounding.verify_answer(f"{lead} career fair was held online on November 19 and 20.", SOURCES)
+    assert verdict.ok and verdict.answer == "The career fair was held online on November 19 and 20 [2]."
+    assert not grounding.verify_answer(f"{lead} career fair was held in Rome in 2019.", SOURCES).answer
+
+
+def test_a_yes_keeps_its_place_before_a_numbered_lead_in() -> None:
+    question = "Was the career fair held online?"
+    for answer in ("Yes, according to [2], the career fair was held online.", "Yes, the sources [1] and [2] state that the career fair was held online."):
+        assert grounding.verify_answer(answer, SOURCES, question).answer == "Yes, the career fair was held online [2]."
+
+
 @pytest.mark.parametrize("tag", [", right?", ", isn't it?", ", wasn't it?", ", yeah?", ", is that so?", ", correct?"])
 def test_a_students_tag_copied_into_the_answer_is_left_out(tag: str) -> None:
     question = f"The first career fair was held online{tag}"

@@ -44,18 +44,31 @@ GAP_BEFORE_CITATION = re.compile(
     re.IGNORECASE,
 )
 # "This can be seen in the sources [3] and [4], which list …": a sentence about where the
-# answer stands, whatever follows
-POINTS_AT_SOURCES = re.compile(
+# answer stands, whatever follows (POINTER opens it, the sources it names end it)
+POINTER = (
     r"^\W*(?:this|that|it|which)(?: information)? (?:is|was|can be|could be|has been) (?:\w+ )?"
-    r"(?:seen|found|stated|mentioned|shown|confirmed|noted|listed|described|explained|supported) (?:in|by|from) (?:the )?(?:sources?|passages?)\b",
+    r"(?:seen|found|stated|mentioned|shown|confirmed|noted|listed|described|explained|supported) (?:in|by|from) "
+)
+POINTS_AT_SOURCES = re.compile(rf"{POINTER}(?:the )?(?:sources?|passages?)\b", re.IGNORECASE)
+SOURCE_TALK = re.compile(r"\b(?:sources?|passages?)\W*\[\d{1,2}\]|\b(?:in|from|by|of) (?:the )?(?:sources?|passages?)\b", re.IGNORECASE)
+# "the sources", "source [2]", "the sources [2] and [3]", "[1]": where a lead-in says the fact stands
+NAMED_SOURCES = (
+    r"(?:(?:the )?(?:sources?|passages?)(?:\s*\[\d{1,2}\](?:\s*,?\s*(?:and\s+)?\[\d{1,2}\])*)?"
+    r"|\[\d{1,2}\](?:\s*,?\s*(?:and\s+)?\[\d{1,2}\])*)"
+)
+# "The sources state that …", "According to [1], …", "As stated in the sources [2] and [3], …":
+# the fact follows; the lead-in goes (a backing source is cited again after the check), an
+# answer's "Yes, " or "No, " before it stays.
+SOURCE_LEAD = re.compile(
+    rf"^(\W*(?:yes|no),\s*)?(?:(?:according to|as (?:stated|mentioned|noted|shown|described|explained|indicated) (?:in|by)) {NAMED_SOURCES},?\s*"
+    rf"|{NAMED_SOURCES} (?:also |further |\w+ly )?(?:states?|says?|mentions?|shows?|indicates?)(?: that)?\s+)",
     re.IGNORECASE,
 )
-SOURCE_TALK = re.compile(r"\b(?:sources?|passages?)\W*\[\d{1,2}\]|\b(?:in|from|by|of) (?:the )?(?:sources?|passages?)\b", re.IGNORECASE)
-# "The sources state that …", "According to the sources, …": the fact follows; the lead-in goes,
-# an answer's "Yes, " or "No, " before it stays.
-SOURCE_LEAD = re.compile(
-    r"^(\W*(?:yes|no),\s*)?(?:according to (?:the )?(?:sources?|passages?)(?:\s*\[\d{1,2}\])*,?\s*"
-    r"|(?:the )?(?:sources?|passages?) (?:also |further |\w+ly )?(?:states?|says?|mentions?|shows?|indicates?)(?: that)?\s+)",
+# "This can be seen in the sources [2] and [3], which state that in 2018 …": a pointer at the
+# sources that goes on to give the fact; the fact is what stays ("…, which list the
+# programmes" gives none: the sentence states nothing)
+POINTER_THEN_FACT = re.compile(
+    rf"{POINTER}{NAMED_SOURCES},? (?:which|that) (?:also )?(?:states?|says?|mentions?|shows?|indicates?|confirms?) that\s+(?P<fact>\S.*)$",
     re.IGNORECASE,
 )
 # "…founded in 1998, as stated in [1].": the tail goes, the citation stays; "…, as stated in the
@@ -360,8 +373,12 @@ def heading_as_evidence(heading: str) -> str:
 
 def without_source_phrases(sentence: str) -> str:
     """The sentence without a lead-in or a tail about the sources: "The sources state that it
-    is online [1]." and "It is online, as stated in [1]." -> "It is online [1]."."""
-    rest = SOURCE_TAIL.sub(lambda tail: "" if tail["cited"] is None else " ", SOURCE_LEAD.sub(r"\1", sentence, count=1))
+    is online [1]." and "It is online, as stated in [1]." -> "It is online [1]."; "According to
+    [1], it is online." and "This is stated in [1], which says that it is online." -> "It is
+    online." (cited again by the check, where a source backs it)."""
+    pointer = POINTER_THEN_FACT.match(sentence)
+    rest = pointer["fact"] if pointer else sentence
+    rest = SOURCE_TAIL.sub(lambda tail: "" if tail["cited"] is None else " ", SOURCE_LEAD.sub(r"\1", rest, count=1))
     return rest[:1].upper() + rest[1:] if rest != sentence else sentence
 
 
