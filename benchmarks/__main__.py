@@ -1,4 +1,4 @@
-"""`make bench`: python -m benchmarks [retrieval] [evidence] [detection] [speed] [cli] [agent] [quiz] [--agent-questions N] [--agent-kinds K ...] [--llm local|extractive] [--split test|dev] [--quiz-llm-chunks N]."""
+"""`make bench`: python -m benchmarks [retrieval] [evidence] [detection] [speed] [cli] [agent] [quiz] [--agent-questions N] [--agent-kinds K ...] [--agent-in-conversation] [--llm local|extractive] [--split test|dev] [--quiz-llm-chunks N]."""
 
 from __future__ import annotations
 
@@ -29,6 +29,9 @@ def main() -> None:
                         help="Per corpus, run the agent suite on N test questions shared evenly between kinds (default: all).")
     parser.add_argument("--agent-kinds", nargs="+", choices=KINDS, default=None, metavar="KIND",
                         help=f"Run the agent suite on these question kinds only ({', '.join(KINDS)}; default: all).")
+    parser.add_argument("--agent-in-conversation", action="store_true",
+                        help="Ask each agent question that has no conversation of its own after another question of the set, "
+                             "as a student who changes the subject; compare with a run without it.")
     parser.add_argument("--llm", choices=("local", "extractive"), default="local",
                         help="The agent's backend, which also translates the retrieval suite's questions in other languages; "
                              "`extractive` is cheap, translates nothing and skips the naive RAG (it needs an LLM).")
@@ -53,7 +56,7 @@ def main() -> None:
     if "cli" in args.suites:
         report["cli"] = cli_bench.run()
     if "agent" in args.suites:
-        report["agent"] = agent_bench.run(args.agent_questions, args.llm, args.split, args.agent_kinds)
+        report["agent"] = agent_bench.run(args.agent_questions, args.llm, args.split, args.agent_kinds, args.agent_in_conversation)
     if "quiz" in args.suites:
         report["quiz"] = quiz_bench.run(args.quiz_llm_chunks)
     path = RESULTS / f"bench-{time.strftime('%Y%m%dT%H%M%S')}.json"

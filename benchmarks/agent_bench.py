@@ -13,6 +13,7 @@ from benchmarks.common import print_table, ratio
 from benchmarks.corpora import NAMES, open_corpus
 from tutor.agent.grounding import declines
 from tutor.evaluation import (
+    after_another,
     answered_right,
     by_kind,
     evenly_by_kind,
@@ -58,9 +59,13 @@ def fmt(value) -> str:
     return "-" if value is None else str(value)
 
 
-def run_corpus(name: str, limit: int | None, llm: str, split: str = "test", kinds: list[str] | None = None) -> dict:
+def run_corpus(
+    name: str, limit: int | None, llm: str, split: str = "test", kinds: list[str] | None = None, in_conversation: bool = False
+) -> dict:
     corpus = open_corpus(name, "agent", llm=llm)
     questions = evenly_by_kind([q for q in corpus.questions(split) if not kinds or q.kind in kinds], limit)
+    if in_conversation:
+        questions = after_another(questions)
     # topics and suggestions by the extractive agent: what this suite measures is the answers,
     # and model-written suggestions would add many minutes of LLM time to every run
     build_index(corpus.settings.model_copy(update={"llm": "extractive"}))
@@ -89,7 +94,8 @@ def run_corpus(name: str, limit: int | None, llm: str, split: str = "test", kind
             row += [fmt(o[m]), fmt(b.get(m)), ratio(o[m], b[m]) if b.get(m) is not None and o[m] is not None else "-"] if naive_kinds else [fmt(o[m])]
         rows.append(row)
     versus = "vs naive LangChain RAG (same model)" if naive_kinds else "(no naive RAG: it needs an LLM)"
-    print_table(f"agent ({llm}) {versus}, {name} corpus, {len(questions)} {split} questions by kind "
+    asked = " each asked after another question of the set" if in_conversation else ""
+    print_table(f"agent ({llm}) {versus}, {name} corpus, {len(questions)} {split} questions{asked} by kind "
                 "(targets: answers >= 0.85, follow-ups >= 0.90, declines >= 0.95, citations 1.0, false refusals <= 3%; "
                 "first token p50 <= 4 s, total p50 <= 8 s on the machine that measured 3.7 s / 5.4 s)", header, rows)
     print(f"  retrieval hit@5 inside the agent: {ours['summary']['hit@5']}; mean stage cost: {stage_costs(ours['results'])}")
@@ -102,8 +108,8 @@ def run_corpus(name: str, limit: int | None, llm: str, split: str = "test", kind
             "naive_results": naive_rows}  # kept so that a run can be read, or scored again, answer by answer
 
 
-def run(limit: int | None, llm: str = "local", split: str = "test", kinds: list[str] | None = None) -> dict:
-    report = {name: run_corpus(name, limit, llm, split, kinds) for name in NAMES}
+def run(limit: int | None, llm: str = "local", split: str = "test", kinds: list[str] | None = None, in_conversation: bool = False) -> dict:
+    report = {name: run_corpus(name, limit, llm, split, kinds, in_conversation) for name in NAMES}
     if llm == "local":
         report["llama_rates"] = llama_perf.report_rates()
     return report

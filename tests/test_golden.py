@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tutor.evaluation import (
-    KINDS, GoldenQuestion, assign_splits, by_kind, evenly_by_kind, follow_up_groups, load_golden, score_result,
+    KINDS, GoldenQuestion, after_another, assign_splits, by_kind, evenly_by_kind, follow_up_groups, load_golden, score_result,
     unsupported_phrases,
 )
 from tutor.language import LANGUAGES
@@ -123,6 +123,14 @@ def test_evenly_by_kind_shares_the_sample_between_kinds() -> None:
     picked = Counter(q.kind for q in evenly_by_kind(items, 9))
     assert picked == {"plain": 4, "typo": 2, "language": 3}
     assert evenly_by_kind(items, None) == items
+
+
+def test_after_another_asks_each_new_question_after_an_unrelated_one() -> None:
+    items = [_q("a"), _q("b"), GoldenQuestion(id="f", q="deadline?", history=("tell me about checkout",), kind="followup"), _q("c")]
+    asked = {q.id: q.history for q in after_another(items)}
+    # "a" comes after the follow-up and its own earlier question, as a student would have asked them
+    assert asked == {"a": ("tell me about checkout", "deadline?"), "b": ("question c",), "f": ("tell me about checkout",), "c": ("question b",)}
+    assert after_another(items[:1]) == items[:1]  # nothing else to ask first
 
 
 def test_a_comparison_hits_when_the_top_chunks_together_hold_both_sides() -> None:

@@ -12,7 +12,7 @@ import json
 import re
 import statistics
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from tutor.agent.grounding import ANSWERED_NO, declines
@@ -272,6 +272,18 @@ def assign_splits(items: list[GoldenQuestion], test_share: float = TEST_SHARE) -
 def select(items: list[GoldenQuestion], split: str | None = None, kinds: Iterable[str] | None = None) -> list[GoldenQuestion]:
     wanted = set(kinds) if kinds else None
     return [q for q in items if (split is None or q.split == split) and (wanted is None or q.kind in wanted)]
+
+
+def after_another(items: list[GoldenQuestion]) -> list[GoldenQuestion]:
+    """Each question without a conversation of its own asked after another question of the set,
+    the one half the list away (with that one's own conversation): a student who changes the
+    subject. A question on a new subject must be answered as well there as when asked first;
+    follow-ups keep their own conversation."""
+    n = len(items)
+    return [
+        item if item.history or n < 2 else replace(item, history=(*items[(i + n // 2) % n].history, items[(i + n // 2) % n].q))
+        for i, item in enumerate(items)
+    ]
 
 
 def evenly_by_kind(items: list[GoldenQuestion], limit: int | None) -> list[GoldenQuestion]:
