@@ -17,7 +17,7 @@ from pydantic import Field
 
 from tutor.agent import claims, translation
 from tutor.agent.graph import build_graph
-from tutor.agent.nodes import MAX_REWRITES, heading, search, search_query
+from tutor.agent.nodes import MAX_REWRITES, claim_check, heading, search, search_query
 from tutor.agent.passages import context_units, select_context, side_sources
 from tutor.agent.prompts import answer_message, prompt, system_prompt
 from tutor.agent.state import TutorContext
@@ -84,6 +84,28 @@ def test_a_follow_up_without_a_pronoun_is_searched_with_its_conversation(service
                       previous=["Tell me about OPIT's first career fair"])
     assert fresh["standalone"] == "What does the Oxford MSc in Advanced Computer Science cover?"
     assert followed["earlier"] == "Tell me about OPIT's first career fair" and not fresh.get("earlier")
+
+
+def test_a_question_read_with_its_conversation_that_finds_too_little_is_searched_as_asked(service: TutorService) -> None:
+    """Adding an earlier question brings almost any search closer to some passage: half of the
+    dev questions asked after an unrelated one were read as follow-ups. When that reading finds
+    too little, the question is searched as asked before it is declined."""
+    question = "What was ESCPHackathon 6?"
+    state = run_graph(service, question, previous=["How much do master's degrees in Europe usually cost?"])
+    assert state["route"] == "answer" and state["standalone"] == question and not state.get("earlier")
+    assert "ESCPHackathon" in " ".join(state["sources"])
+    # a near miss is declined whichever way it is read
+    miss = run_graph(service, "Tell me about OPIT's PhD in quantum computing.", previous=["typical european masters fees vs opit tuition"])
+    assert miss["route"] == "refuse"
+
+
+def test_only_a_question_that_refers_back_goes_without_the_claim_check(service: TutorService) -> None:
+    """"Is it taught online?" does not say what "it" is; a question read with its conversation
+    only because that search came closer states its own claim, and a "yes" to it is checked."""
+    runtime = Runtime(context=replace(service.context, llm_name="scripted"))
+    earlier = "Tell me about OPIT's first career fair"
+    assert claim_check({"question": "Is OPIT's MSc in Cybersecurity taught online?", "earlier": earlier}, runtime) is not None
+    assert claim_check({"question": "Is it taught online?", "earlier": earlier}, runtime) is None
 
 
 NEAR_MISS = "How long is Carpentries-style instructor training at OPIT?"  # OPIT, training: but not this one

@@ -6,11 +6,13 @@ shown, in passages.py).
            │                       │                          └────────────────┘                                  └─ withheld > fallback -> localise
            └───────────────────────┴─ refuse / smalltalk / clarify ─> END      └─ still weak ─> decline -> END     (post-check again; withheld -> refuse)
                                                                        (a yes/no question's unstated claim: -> generate; verify: a "no" with the fact, or refuse)
+                                                                       (still weak, read with its conversation only because that came closer: -> alone -> retrieve, once)
 translate: a question in another language goes on in English (with an LLM; routed again).
 localise: the verified English answer in the learner's language, [n] and figures kept.
 condense: a follow-up is searched with its conversation when that brings the search closer,
 misspelt words as the content's; rewrite: abbreviations spelt out, any word the content lacks
-read as a typo;
+read as a typo; alone: such a follow-up that still finds too little is searched as asked (it may
+be on a new subject);
 retrieve: a comparison is searched side by side; generate: and drafted side by side, each
 side from its own passages, when no passage serves both; a decline despite strong evidence
 is asked again on the best passage alone; grade: a name or year the passages never
@@ -38,7 +40,7 @@ from tutor.agent.state import TutorContext, TutorState
 def build_graph():
     """The compiled graph (stateless: conversation memory lives in the learners store)."""
     graph = StateGraph(TutorState, context_schema=TutorContext)
-    stages = ("guard", "translate", "condense", "retrieve", "grade", "rewrite", "decline", "generate", "verify", "fallback", "localise")
+    stages = ("guard", "translate", "condense", "retrieve", "grade", "rewrite", "alone", "decline", "generate", "verify", "fallback", "localise")
     for name in stages:
         graph.add_node(name, getattr(nodes, name))
     graph.add_edge(START, "guard")
@@ -46,8 +48,9 @@ def build_graph():
     graph.add_conditional_edges("translate", lambda s: "condense" if s["route"] == "answer" else END, ["condense", END])
     graph.add_edge("condense", "retrieve")
     graph.add_edge("retrieve", "grade")
-    graph.add_conditional_edges("grade", nodes.after_grade, ["generate", "rewrite", "decline"])
+    graph.add_conditional_edges("grade", nodes.after_grade, ["generate", "rewrite", "alone", "decline"])
     graph.add_edge("rewrite", "retrieve")
+    graph.add_edge("alone", "retrieve")
     graph.add_edge("decline", END)
     graph.add_edge("generate", "verify")
     graph.add_conditional_edges("verify", nodes.after_verify, {"done": "localise", "fallback": "fallback"})

@@ -152,10 +152,23 @@ def grade(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
 
 def after_grade(state: TutorState) -> str:
     """Strong evidence -> answer; a yes/no question whose only gap is its own claim -> answer
-    (only a "no" with the fact, or a decline); weak -> rewrite once; still weak -> decline honestly."""
+    (only a "no" with the fact, or a decline); weak -> rewrite once; still weak -> searched as
+    asked, when it was read with its conversation only because that came closer (`alone`);
+    then decline honestly."""
     if evidence.is_strong(state["evidence"]) or state.get("premise"):
         return "generate"
-    return "rewrite" if state["rewrites"] < MAX_REWRITES else "decline"
+    if state["rewrites"] < MAX_REWRITES:
+        return "rewrite"
+    return "alone" if state.get("earlier") and not policy.is_follow_up(state["question"]) else "decline"
+
+
+def alone(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
+    """A question read with its conversation because that search came closer, which then found
+    too little, is searched as asked: adding an earlier question brings almost any search
+    closer to some passage, and "When did OPIT begin enrolling students?" after a question on
+    the mentoring programme found only the programme's pages."""
+    question = state["question"].strip()
+    return {"standalone": question, "query": searched(question, runtime.context.retriever), "earlier": ""}
 
 
 def rewrite(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
@@ -269,9 +282,10 @@ def model_reading(state: TutorState, runtime: Runtime[TutorContext]) -> groundin
 def claim_check(state: TutorState, runtime: Runtime[TutorContext]) -> grounding.ClaimCheck | None:
     """The model's reading of the question's claim, for a "yes" or a bare "no"; none where a
     "yes" needs the claim's own words in the passages and a "no" stands: without a model, and
-    for a follow-up read with its conversation, whose claim alone ("Is it delivered online?")
-    does not say what "it" is."""
-    return None if state.get("earlier") else model_reading(state, runtime)
+    for a question that refers back, whose claim alone ("Is it delivered online?") does not
+    say what "it" is. A question read with its conversation only because that search came
+    closer states its own claim ("Since instructors are paid staff, ..."): it is checked."""
+    return None if policy.is_follow_up(state["question"]) else model_reading(state, runtime)
 
 
 def states_unfounded_fact(state: TutorState, question: str, answer: str, sources: list[str], runtime: Runtime[TutorContext]) -> bool:
