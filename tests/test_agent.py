@@ -17,7 +17,8 @@ from pydantic import Field
 
 from tutor.agent import claims, translation
 from tutor.agent.graph import build_graph
-from tutor.agent.nodes import MAX_REWRITES, claim_check, heading, search, search_query
+from tutor.agent.evidence import Evidence
+from tutor.agent.nodes import MAX_REWRITES, after_grade, claim_check, heading, search, search_query
 from tutor.agent.passages import context_units, select_context, side_sources
 from tutor.agent.prompts import answer_message, prompt, system_prompt
 from tutor.agent.state import TutorContext
@@ -97,6 +98,19 @@ def test_a_question_read_with_its_conversation_that_finds_too_little_is_searched
     # a near miss is declined whichever way it is read
     miss = run_graph(service, "Tell me about OPIT's PhD in quantum computing.", previous=["typical european masters fees vs opit tuition"])
     assert miss["route"] == "refuse"
+
+
+def test_a_reading_by_closeness_whose_passages_fall_short_is_abandoned_for_the_question_as_asked() -> None:
+    """Passages found for the earlier question never mention the question's "Ecology": that
+    reading is dropped before its "Data Carpentry Ecology workshop" is taken for a claim to deny."""
+    short = Evidence(similarity=0.77, overlap=0.64, unknown=(), unknown_names=(), missing=("Ecology",))
+    state = {"question": "What does the Data Carpentry Ecology workshop cover?", "earlier": "Who can join lesson development?",
+             "evidence": short, "premise": ["Ecology"], "rewrites": 0}
+    assert after_grade(state) == "alone"
+    assert after_grade({**state, "earlier": ""}) == "generate"  # asked as it stands: its claim is checked
+    assert after_grade({**state, "question": "Does it cover Ecology?"}) == "generate"  # it refers back
+    strong = Evidence(similarity=0.77, overlap=0.9, unknown=(), unknown_names=(), missing=())
+    assert after_grade({**state, "evidence": strong, "premise": []}) == "generate"
 
 
 def test_only_a_question_that_refers_back_goes_without_the_claim_check(service: TutorService) -> None:

@@ -33,6 +33,10 @@ def test_routing(question: str, route: str) -> None:
 def test_follow_ups_borrow_the_previous_question() -> None:
     assert policy.is_follow_up("and how much does it cost?")
     assert not policy.is_follow_up("What skills does a machine learning engineer need?")
+    # the "it" of a question tag is the question's own subject; one inside the question refers back
+    assert not policy.is_follow_up("the minute card feedback gets collected through a google form doesn't it")
+    assert not policy.is_follow_up("The career fair was held online, wasn't it?")
+    assert policy.is_follow_up("and it is online, right?") and policy.is_follow_up("Does it have final exams?")
     previous = ["Tell me about the MSc in Cybersecurity"]
     assert "Cybersecurity" in policy.with_context("when did it launch?", previous)
     assert policy.condense("and the cost?", []) == "and the cost?"

@@ -6,12 +6,12 @@ shown, in passages.py).
            │                       │                          └────────────────┘                                  └─ withheld > fallback -> localise
            └───────────────────────┴─ refuse / smalltalk / clarify ─> END      └─ still weak ─> decline -> END     (post-check again; withheld -> refuse)
                                                                        (a yes/no question's unstated claim: -> generate; verify: a "no" with the fact, or refuse)
-                                                                       (still weak, read with its conversation only because that came closer: -> alone -> retrieve, once)
+                                                                       (read with its conversation only because that came closer, and not strong: -> alone -> retrieve)
 translate: a question in another language goes on in English (with an LLM; routed again).
 localise: the verified English answer in the learner's language, [n] and figures kept.
 condense: a follow-up is searched with its conversation when that brings the search closer,
 misspelt words as the content's; rewrite: abbreviations spelt out, any word the content lacks
-read as a typo; alone: such a follow-up that still finds too little is searched as asked (it may
+read as a typo; alone: such a follow-up whose passages fall short is searched as asked (it may
 be on a new subject);
 retrieve: a comparison is searched side by side; generate: and drafted side by side, each
 side from its own passages, when no passage serves both; a decline despite strong evidence

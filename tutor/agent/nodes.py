@@ -152,19 +152,21 @@ def grade(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
 
 def after_grade(state: TutorState) -> str:
     """Strong evidence -> answer; a yes/no question whose only gap is its own claim -> answer
-    (only a "no" with the fact, or a decline); weak -> rewrite once; still weak -> searched as
-    asked, when it was read with its conversation only because that came closer (`alone`);
-    then decline honestly."""
+    (only a "no" with the fact, or a decline); weak -> rewrite once; still weak -> decline
+    honestly. A question read with its conversation only because that came closer is searched
+    as asked instead when that reading is not strong (`alone`): its passages were found for
+    the earlier question, and one that never mentions "Ecology" would have its "Data Carpentry
+    Ecology workshop" taken for a claim to deny."""
+    if state.get("earlier") and not policy.is_follow_up(state["question"]) and not evidence.is_strong(state["evidence"]):
+        return "alone"
     if evidence.is_strong(state["evidence"]) or state.get("premise"):
         return "generate"
-    if state["rewrites"] < MAX_REWRITES:
-        return "rewrite"
-    return "alone" if state.get("earlier") and not policy.is_follow_up(state["question"]) else "decline"
+    return "rewrite" if state["rewrites"] < MAX_REWRITES else "decline"
 
 
 def alone(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
-    """A question read with its conversation because that search came closer, which then found
-    too little, is searched as asked: adding an earlier question brings almost any search
+    """A question read with its conversation because that search came closer, whose passages
+    then fell short, is searched as asked: adding an earlier question brings almost any search
     closer to some passage, and "When did OPIT begin enrolling students?" after a question on
     the mentoring programme found only the programme's pages."""
     question = state["question"].strip()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from tutor.agent.evidence import AUXILIARY
+from tutor.agent.evidence import AUXILIARY, without_tag
 from tutor.agent.safety import asks_for_harm, is_self_harm
 from tutor.screening import INSTRUCTION_RULES
 from tutor.text import CURRENCY, FIGURE, WORD, content_words
@@ -87,8 +87,10 @@ def is_injection(text: str) -> bool:
 
 def is_follow_up(question: str) -> bool:
     """A question that visibly refers back ("and how much does it cost?"). Follow-ups without
-    such words ("Who can take part?") are recognised by retrieval instead (`prefers_context`)."""
-    return bool(FOLLOW_UP.search(question.strip()))
+    such words ("Who can take part?") are recognised by retrieval instead (`prefers_context`).
+    The "it" of a question tag ("The feedback is collected online, isn't it?") is the
+    question's own subject."""
+    return bool(FOLLOW_UP.search(without_tag(question)))
 
 
 def earlier_context(previous_questions: list[str]) -> str:
