@@ -280,10 +280,10 @@ def after_another(items: list[GoldenQuestion]) -> list[GoldenQuestion]:
     subject. A question on a new subject must be answered as well there as when asked first;
     follow-ups keep their own conversation."""
     n = len(items)
-    return [
-        item if item.history or n < 2 else replace(item, history=(*items[(i + n // 2) % n].history, items[(i + n // 2) % n].q))
-        for i, item in enumerate(items)
-    ]
+    if n < 2:
+        return list(items)
+    others = [items[(i + n // 2) % n] for i in range(n)]
+    return [item if item.history else replace(item, history=(*other.history, other.q)) for item, other in zip(items, others)]
 
 
 def evenly_by_kind(items: list[GoldenQuestion], limit: int | None) -> list[GoldenQuestion]:
