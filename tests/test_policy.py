@@ -660,6 +660,19 @@ def test_a_sentence_that_says_again_what_the_answer_said_is_left_out() -> None:
     assert not grounding.restates("The fair ran on November 20 [2].", ["The fair was held online on November 19 [2]."])
 
 
+def test_a_drafts_list_items_are_checked_one_by_one_and_stay_a_list() -> None:
+    """Items without full stops are no sentence's end: read as one sentence with the pointer
+    under them, the list carried "This information is found in sources [1], [2]." to the page."""
+    sources = ["Companies at the fair included:\n- Deloitte\n- Reply\n- Coolshop", "The fair was held online on November 19 and 20."]
+    draft = "The fair was held online, with representatives from:\n- Deloitte\n- Acme Corp\n- Reply\nThis information is found in sources [1] and [2]."
+    verdict = grounding.verify_answer(draft, sources, "Which companies attended?")
+    assert verdict.answer == "The fair was held online, with representatives from: [2]\n- Deloitte [1]\n- Reply [1]"
+    assert verdict.unsupported == ("Acme Corp",)
+    # prose after a list starts a paragraph of its own, or Markdown reads it into the last item
+    after = grounding.verify_answer(f"{draft.rsplit(chr(10), 1)[0]}\nIt was held on November 19 and 20 [2].", sources)
+    assert after.answer.endswith("- Reply [1]\n\nIt was held on November 19 and 20 [2].")
+
+
 def test_a_sentence_that_points_back_at_a_left_out_one_goes_with_it() -> None:
     sources = ["Tuition is €2,250 per term. It can be paid in three instalments."]
     after_invented = grounding.verify_answer("Tuition is €9,999 per term [1]. This is paid in three instalments [1].", sources)

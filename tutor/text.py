@@ -137,6 +137,16 @@ def passage_units(passage: str) -> list[Unit]:
     return units + [Unit(s, kind) for s in split_sentences(" ".join(block))]
 
 
+def written(units: list[Unit]) -> str:
+    """Sentences written back as text: prose runs on, each list item starts its own line, and a
+    blank line closes a list (Markdown reads a line right after an item into that item)."""
+    text = ""
+    for before, unit in zip([None, *units], units):
+        start = "\n- " if unit.kind == "item" else "\n\n" if before and before.kind == "item" else " "
+        text += start + unit.text
+    return text.strip()
+
+
 def _ends_sentence(block: list[str]) -> bool:
     """Nothing is pending, or the last line closed its sentence: a new line may be a heading."""
     return not block or block[-1].rstrip(CLOSING_QUOTES).endswith((".", "!", "?", ":"))

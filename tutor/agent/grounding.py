@@ -20,7 +20,18 @@ from tutor.agent.evidence import (
 )
 from tutor.agent.policy import comparison_sides
 from tutor.extractive import quoted, ranked_statements
-from tutor.text import CITATION, FIGURE, NAME, STOPWORDS, WORD, split_sentences, stems
+from tutor.text import (
+    CITATION,
+    FIGURE,
+    NAME,
+    STOPWORDS,
+    WORD,
+    Unit,
+    passage_units,
+    split_sentences,
+    stems,
+    written,
+)
 
 # "not", "never", "nor", "cannot", "rather than", "instead of", "isn't" (or "isn’t", as pages
 # write it); "no" but not the answer's "No, ..."
@@ -301,28 +312,31 @@ def verify_answer(
     "no" must not deny it (`unfounded_yes`, `unfounded_no`, with the model's reading `confirms`)."""
     invalid: set[int] = set()
     unsupported: list[str] = []
-    fixed: list[str] = []
+    fixed: list[Unit] = []
     left_out = False
-    for stated in (without_echoed_tag(without_source_phrases(s)) for s in split_sentences(answer)):
-        if states_nothing(stated, question) or restates(stated, fixed):  # nothing new to check, nothing new for the learner
+    for unit in passage_units(answer):  # a list's items are sentences of their own
+        stated = without_echoed_tag(without_source_phrases(unit.text))
+        if states_nothing(stated, question) or restates(stated, [said.text for said in fixed]):  # nothing new to check, nothing new for the learner
             continue
         kept = None if left_out and points_back(stated) else checked(stated, sources, question, premise, invalid)
+        if unit.kind == "item" and not cited_in(kept or ""):  # an item is a fact, never a connective: it needs its source
+            kept = None
         if kept is None:
             unsupported.append(stated)
         else:
-            fixed.append(kept)
+            fixed.append(Unit(kept, unit.kind))
         left_out = kept is None
-    text = " ".join(fixed)
+    text = written(fixed)
     cited_sources = [sources[n - 1] for n in cited_in(text)]
     # the question's own claim answered against its passages: a "no" to a claim the passages
     # never make (`premise`) is the expected answer
     if fixed and (unfounded_yes(text, question, cited_sources, confirms) or not premise and unfounded_no(text, question, cited_sources, confirms)):
-        unsupported.append(fixed.pop(0))
-        while fixed and points_back(fixed[0]):
-            unsupported.append(fixed.pop(0))
-        text = " ".join(fixed)
+        unsupported.append(fixed.pop(0).text)
+        while fixed and points_back(fixed[0].text):
+            unsupported.append(fixed.pop(0).text)
+        text = written(fixed)
     if fixed and bare_no(text, question):
-        unsupported, fixed, text = unsupported + fixed, [], ""
+        unsupported, fixed, text = unsupported + [said.text for said in fixed], [], ""
     return Verdict(text, cited_in(text), tuple(sorted(invalid)), tuple(unsupported), len(fixed) + len(unsupported))
 
 
