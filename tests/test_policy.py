@@ -511,6 +511,28 @@ def test_a_yes_needs_the_claims_names_and_figures_in_its_passage_whatever_the_mo
     assert not verdict.answer.startswith("Yes") and asked == []
 
 
+MEMBERSHIPS = [
+    "Membership Pricing\n- Centrally-Organised workshops: Bronze 2; Silver 2; Platinum 0.\n- Instructor Training seats: Bronze 0; Platinum 15.",
+    "Membership FAQ\nWe offer Bronze, Silver and Gold memberships, each with Centrally-Organised workshops. "
+    "Platinum memberships include Instructor Training seats, but no Centrally-Organised workshops.",
+]
+
+
+def test_a_yes_that_a_shown_passage_turns_down_is_no_yes_whatever_the_model_reads() -> None:
+    """The model confirmed the Platinum claim from the table, with the sentence that denies
+    it in view; a passage sentence that names the claim's subject and negates its workshops wins."""
+    question = "platinum membership includes a couple of centrally organised workshops too, yeah?"
+    draft = "Yes, Platinum membership includes a couple of centrally organised workshops too [1]."
+    assert grounding.contradicted_yes(draft, question, MEMBERSHIPS).startswith("Platinum memberships include")
+    verdict = grounding.verify_answer(draft, MEMBERSHIPS, question, confirms=lambda claim, passages: True)
+    assert not verdict.answer.startswith("Yes")
+    # the denial names Platinum, not Bronze; and a claim that turns the workshops down itself agrees with it
+    for true_claim in ("bronze membership includes centrally organised workshops, right?",
+                       "platinum membership has no centrally organised workshops, right?"):
+        assert not grounding.contradicted_yes("Yes, it does [1].", true_claim, MEMBERSHIPS)
+    assert not grounding.contradicted_yes("No, it does not [2].", question, MEMBERSHIPS)
+
+
 @pytest.mark.parametrize("tag", ["right?", "isn't it?", "yeah?", "no?", "correct?", "true?"])
 def test_a_yes_to_a_tag_question_needs_only_the_claim_in_its_passage(tag: str) -> None:
     """ "…, right?" asks for a yes or a no; the passage need not say "right" for its "yes"."""

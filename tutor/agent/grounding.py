@@ -27,8 +27,11 @@ from tutor.text import (
     STOPWORDS,
     WORD,
     Unit,
+    as_written,
+    content_words,
     passage_units,
     split_sentences,
+    stem,
     stems,
     written,
 )
@@ -175,6 +178,23 @@ def unfounded_yes(answer: str, question: str, cited_sources: list[str], confirms
     if confirms is None:
         return bool(unstated_words(claim, passages))
     return not names_and_figures_in(claim, passages) or not confirms(claim, passages)
+
+
+def contradicted_yes(answer: str, question: str, sources: list[str]) -> str:
+    """The sentence of a shown passage that turns down the claim a "yes" gives back, or "".
+    It names every word of the claim that the passages write as a name and negates another
+    word of it: "Platinum memberships include Instructor Training seats, but no Centrally-
+    Organised workshops" to "platinum membership includes a couple of centrally organised
+    workshops, yeah?". The 1.5B model confirmed that claim with this very sentence in view,
+    and the "yes" cited a table instead. A sentence without the claim's names is about
+    something else (Bronze's workshops are not Platinum's)."""
+    if not asks_to_confirm(question) or not ANSWERED_YES.match(answer):
+        return ""
+    claim, text = claim_of(question), "\n\n".join(sources)
+    names = {stem(word.lower()) for word in content_words(claim) if as_written(word, text)[:1].isupper()}
+    turned_down = stems(claim) - negated_words(claim)
+    units = (unit.text for source in sources for unit in passage_units(source))
+    return next((unit for unit in units if names and names <= stems(unit) and negated_words(unit) & turned_down), "")
 
 
 def unfounded_fact(sentence: str, answer: str, sources: list[str], confirms: ClaimCheck) -> bool:
@@ -330,7 +350,11 @@ def verify_answer(
     cited_sources = [sources[n - 1] for n in cited_in(text)]
     # the question's own claim answered against its passages: a "no" to a claim the passages
     # never make (`premise`) is the expected answer
-    if fixed and (unfounded_yes(text, question, cited_sources, confirms) or not premise and unfounded_no(text, question, cited_sources, confirms)):
+    if fixed and (
+        unfounded_yes(text, question, cited_sources, confirms)
+        or contradicted_yes(text, question, sources)
+        or not premise and unfounded_no(text, question, cited_sources, confirms)
+    ):
         unsupported.append(fixed.pop(0).text)
         while fixed and points_back(fixed[0].text):
             unsupported.append(fixed.pop(0).text)
