@@ -183,6 +183,11 @@ def test_the_names_of_an_answer_go_to_the_model_as_markers_and_come_back_as_writ
     )
     translated_name = italian.replace("<B>", "Comitato del Codice di Condotta")  # a dropped marker: no translation
     assert to_learner(GenericFakeChatModel(messages=iter([AIMessage(translated_name)])), english, "it") == ""
+    # ... unless a second reply, asked for with the names as written, gives every one of them
+    kept = "Il MSc in Applied Data Science & AI dura 18 mesi [1]. La presidente siede nel Code of Conduct Committee [2]. La retta si paga a trimestre [1]."
+    for second, expected in ((kept, kept), (translated_name.replace("<A>", "Il MSc in Applied Data Science & AI"), "")):
+        replies = iter([AIMessage(translated_name), AIMessage(second)])
+        assert to_learner(GenericFakeChatModel(messages=replies), english, "it") == expected
 
 
 def test_a_translation_that_drops_or_moves_a_citation_gets_the_englishs_back_sentence_by_sentence() -> None:

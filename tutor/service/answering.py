@@ -151,8 +151,10 @@ class TutorService:
                 continue
             step = meta.get("langgraph_step")
             # a stage can draft in parts (a comparison's sides), or ask again after the model declined
+            # or after a translation lost a name: that reply replaces the one before
             new_reply, separator = step == last_step and message.id != last_reply, ""
-            if (last_step is not None and step != last_step) or (new_reply and declines(seen + gate.pending)):
+            replaces = declines(seen + gate.pending) or meta["langgraph_node"] in LOCALISED_NODES
+            if (last_step is not None and step != last_step) or (new_reply and replaces):
                 gate.reset()
                 seen = ""
                 yield Reset()
