@@ -142,6 +142,17 @@ def test_short_sections_are_packed_with_each_heading_once() -> None:
         assert text.count(heading) == 1 and body in text
 
 
+def test_a_packed_chunk_is_embedded_with_each_heading_once() -> None:
+    """Labelled again by its first heading, a packed FAQ chunk reads as mostly about that question."""
+    long_answer = "Yes. " + "A small fee reduces no-shows. " * 12
+    text = f"## Is there a template?\n\nYes, see the templates page.\n\n## Can I charge a fee?\n\n{long_answer}\n\n## Who can help?\n\n{long_answer}"
+    doc = dataclasses.replace(documents()[0], text=text)
+    packed, alone = chunk_document(doc, TOKENS, OVERLAP)
+    assert packed.section == "Is there a template?" and packed.embed_text.count("Is there a template?") == 1
+    assert packed.embed_text.startswith(f"{doc.title}\nIs there a template?\n") and "Can I charge a fee?" in packed.embed_text
+    assert alone.embed_text.startswith(f"{doc.title} › Who can help?\n")
+
+
 def test_section_labels_read_as_plain_text() -> None:
     from tutor.chunking import sections
 

@@ -27,7 +27,7 @@ from markdown_it.common.utils import normalizeReference
 from tutor.corpus import Document
 
 ENCODING = "cl100k_base"
-CHUNKER_VERSION = 7  # bump when the chunking logic changes: forces a full re-index
+CHUNKER_VERSION = 8  # bump when the chunking logic or what is embedded changes: forces a full re-index
 MIN_SECTION_TOKENS = 60  # shorter sections are packed with the next one
 SECTION_SEPARATOR = " › "
 TABLE_SEPARATOR = re.compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")  # |---|:--:|
@@ -51,8 +51,12 @@ class Chunk:
 
     @property
     def embed_text(self) -> str:
-        """What gets embedded and keyword-indexed: the passage with its title and section."""
-        heading = f"{self.title}{SECTION_SEPARATOR}{self.section}" if self.section else self.title
+        """What gets embedded and keyword-indexed: the passage with its title and section. Short
+        sections packed together (`joined_sections`) carry each heading as a line of their text:
+        labelled again by the first, they read as mostly about it, and an FAQ's second question
+        ("Can I charge Learners a fee …?") ranked below the first's neighbours."""
+        packed = self.section and self.text.startswith(f"{self.section}\n")
+        heading = f"{self.title}{SECTION_SEPARATOR}{self.section}" if self.section and not packed else self.title
         return f"{heading}\n{self.text}"
 
     def to_dict(self) -> dict:
