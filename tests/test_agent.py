@@ -91,10 +91,10 @@ def test_a_question_read_with_its_conversation_that_finds_too_little_is_searched
     """Adding an earlier question brings almost any search closer to some passage: half of the
     dev questions asked after an unrelated one were read as follow-ups. When that reading finds
     too little, the question is searched as asked before it is declined."""
-    question = "What was ESCPHackathon 6?"
-    state = run_graph(service, question, previous=["How much do master's degrees in Europe usually cost?"])
+    question = "Which company is Babak Hodjat the CTO of AI at?"  # dev q045, after dev d016
+    state = run_graph(service, question, previous=["which opit masters did asya do and which did marco do"])
     assert state["route"] == "answer" and state["standalone"] == question and not state.get("earlier")
-    assert "ESCPHackathon" in " ".join(state["sources"])
+    assert "Cognizant" in state["answer"]
     # a near miss is declined whichever way it is read
     miss = run_graph(service, "Tell me about OPIT's PhD in quantum computing.", previous=["typical european masters fees vs opit tuition"])
     assert miss["route"] == "refuse"
