@@ -116,6 +116,19 @@ def test_extractive_rejoins_wrapped_lines_and_skips_headings() -> None:
     assert "Deadlines" not in answer
 
 
+def test_extractive_reads_each_sentence_under_its_sources_heading() -> None:
+    """The overview names the programme more often than the sentence under "… › Cost" does."""
+    prompt = """<sources>
+[1] MSc in Applied Data Science & AI (OPIT) › Cost
+Tuition for the degree programmes costs as little as €2,250 per term.
+
+[2] MSc in Applied Data Science & AI (OPIT) › Overview
+The MSc in Applied Data Science & AI is an online master's degree from OPIT in data science and AI.
+</sources>
+Question: How much does OPIT's MSc in Applied Data Science & AI cost?"""
+    assert ExtractiveChat().invoke(prompt).text.startswith("Tuition for the degree programmes costs as little as €2,250 per term. [1]")
+
+
 def ask_extractive(passages: list[str], question: str) -> str:
     """The extractive answer to `question` over numbered passages, as the agent prompts it."""
     sources = "\n\n".join(f"[{n}] Page › Section\n{text}" for n, text in enumerate(passages, start=1))

@@ -22,7 +22,7 @@ from tutor.text import CLOSING_QUOTES, passage_units, stems
 NOT_FOUND = "I couldn't find this in the institute's content."
 
 _SOURCES_RE = re.compile(r"<sources>(.*?)</sources>", re.DOTALL)
-_HEADER_RE = re.compile(r"^\[(\d+)\][^\n]*\n?", re.MULTILINE)
+_HEADER_RE = re.compile(r"^\[(\d+)\]([^\n]*)\n?", re.MULTILINE)
 _EARLIER_RE = re.compile(r"Earlier question, for context only: (.*?)\)\s*$", re.MULTILINE)  # prompts/earlier.txt
 _CHUNK_WORDS = 6
 _MIN_SENTENCE_WORDS = 4  # shorter prose is a fragment; a list item under its lead-in may be short
@@ -60,6 +60,12 @@ def parse_sources(text: str) -> tuple[list[tuple[int, str]], str]:
     return passages, question
 
 
+def source_headings(text: str) -> dict[int, str]:
+    """Each numbered source's header line ("Title › Section"), by its number."""
+    block = _SOURCES_RE.search(text)
+    return {int(header.group(1)): header.group(2).strip() for header in _HEADER_RE.finditer(block.group(1))} if block else {}
+
+
 def asked_and_earlier(question: str) -> tuple[str, str]:
     """The question as asked and a follow-up's earlier question, without the notes the agent
     adds in parentheses (their words, "sources", "state", would match any passage)."""
@@ -91,7 +97,9 @@ def _repeats(statement: Statement, chosen: list[Statement]) -> bool:
     return any(len(words & stems(c.text)) >= _SAME_WORDS * len(words | stems(c.text)) for c in chosen)
 
 
-def ranked_statements(passages: list[tuple[int, str]], question: str, earlier: str = "") -> list[tuple[int, Statement]]:
+def ranked_statements(
+    passages: list[tuple[int, str]], question: str, earlier: str = "", headings: dict[int, str] | None = None
+) -> list[tuple[int, Statement]]:
     """Statements sharing a word with the question or its earlier one, best first: by how many
     of the question's content words they hold (a list item with its lead-in's), then of the
     earlier question's, then in prompt order, the order of relevance the agent chose. Unless
@@ -99,14 +107,19 @@ def ranked_statements(passages: list[tuple[int, str]], question: str, earlier: s
     ties: "Who is Obiora Awogu?" after one about machine learning engineers is not answered
     with what they do. (Closeness in meaning by the embedding model was tried as the first
     tie-break and lost: it prefers sentences that restate the subject, "The MSc is a master's
-    degree from …", to those that answer.)"""
+    degree from …", to those that answer.) A statement is read under its passage's heading
+    (`headings`), as a list item under its lead-in: "Tuition … costs as little as €2,250 per
+    term", under "MSc in Applied Data Science & AI (OPIT) › Cost", answers "How much does OPIT's
+    MSc in Applied Data Science & AI cost?" better than the programme's overview, which shares
+    more words with the question on its own."""
     wanted, context = stems(question), stems(earlier) - stems(question)
     if is_follow_up(question):
         wanted, context = wanted | context, set()
     pool: list[Statement] = []
     for n, passage in passages:
         pool += statements(n, passage, start=len(pool))
-    scored = [(len(wanted & words), len(context & words), s) for s in pool for words in [stems(f"{s.lead_in} {s.text}")]]
+    headings = headings or {}
+    scored = [(len(wanted & words), len(context & words), s) for s in pool for words in [stems(f"{headings.get(s.n, '')} {s.lead_in} {s.text}")]]
     kept = sorted((item for item in scored if item[0] or item[1]), key=lambda item: (-item[0], -item[1], item[2].position))
     return [(own, s) for own, _, s in kept]
 
@@ -116,7 +129,7 @@ def extractive_answer(text: str) -> str:
     half as many of its words as the best, from at most two sources, in reading order; list
     items under their lead-in."""
     passages, question = parse_sources(text)
-    ranked = ranked_statements(passages, *asked_and_earlier(question))
+    ranked = ranked_statements(passages, *asked_and_earlier(question), source_headings(text))
     if not ranked:
         return NOT_FOUND
     best, chosen = ranked[0][0], []
