@@ -778,6 +778,27 @@ NAME_WORDS = frozenset({"greg", "wilson", "cate", "pickens", "board"})  # as `In
 
 
 @pytest.mark.parametrize(
+    ("question", "answer", "none"),
+    [
+        # dev d1022: the price's subject, no price
+        ("what's the price per aws instance per day for a genomics workshop",
+         "The price per AWS instance per day is determined by the number of instances and days [1].", True),
+        ("How much is tuition?", "Tuition costs as little as €2,250 per term [1].", False),
+        ("How much does a self-organised workshop cost?", "Self-organised workshops are free [1].", False),
+        ("How long is Instructor Training?", "It is a two-day training [1].", False),
+        ("How many people are on the team?", "The team is led by the Executive Director [1].", True),
+        # a date, a person or organisation, and a yes or a no are not the figure check's to ask for
+        ("When do I get my badge?", "Within 90 days of your checkout [1].", False),
+        ("Who paid for it?", "It was funded by the Software Sustainability Institute [1].", False),
+        ("Is there a fee for the workshop?", "Yes, there is a fee for the workshop [1].", False),
+    ],
+)
+def test_an_answer_to_how_much_that_gives_no_figure_is_none(question: str, answer: str, none: bool) -> None:
+    assert evidence.gives_no_asked_figure(question, answer) is none
+
+
+
+@pytest.mark.parametrize(
     ("question", "answer", "fact"),
     [
         # the sentence with the amount, not the one before it (dev d019's draft, the figure the model must read)
