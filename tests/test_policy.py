@@ -789,6 +789,7 @@ NAME_WORDS = frozenset({"greg", "wilson", "cate", "pickens", "board"})  # as `In
         ("How many people are on the team?", "The team is led by the Executive Director [1].", True),
         # a date, a person or organisation, and a yes or a no are not the figure check's to ask for
         ("When do I get my badge?", "Within 90 days of your checkout [1].", False),
+        ("How much time do I have to finish the checkout?", "You have 3 months (90 days) to complete it [1].", False),  # a duration, no money
         ("Who paid for it?", "It was funded by the Software Sustainability Institute [1].", False),
         ("Is there a fee for the workshop?", "Yes, there is a fee for the workshop [1].", False),
     ],

@@ -23,7 +23,7 @@ TIME_UNIT = r"(?:minutes?|hours?|days?|weeks?|months?|years?|semesters?|terms?|s
 NUMBER = re.compile(rf"\d|{NOT_A_PRONOUN}\bone\b|\b(?!one\b){NUMBER_WORD}\b", re.IGNORECASE)
 DATE = re.compile(r"\b(?:19|20)\d\d\b|\b(?:january|february|march|april|may|june|july|august|september|october|november|december)\b", re.IGNORECASE)
 ASKED_KINDS = (
-    ("duration", re.compile(r"\bhow long\b|\b(?:duration|length) of\b", re.IGNORECASE),
+    ("duration", re.compile(r"\bhow long\b|\bhow much time\b|\b(?:duration|length) of\b", re.IGNORECASE),
      re.compile(rf"(?:\d|\b{NUMBER_WORD})[\w,.-]*[\s-]+(?:\w+[\s-]+)?{TIME_UNIT}\b|\b(?:full|half)[\s-]days?\b", re.IGNORECASE)),
     ("money", re.compile(r"\bhow much\b(?!\s+(?:more|less))|\b(?:cost|costs|price|fee|fees|tuition|salary|budget)\b", re.IGNORECASE),
      re.compile(rf"[{CURRENCY}]\s?\d|\d[\d,.]*\s?(?:euros?|dollars?|pounds?|usd|eur|gbp)\b|\bfree\b", re.IGNORECASE)),
