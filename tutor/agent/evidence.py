@@ -97,20 +97,6 @@ def asked_fact(question: str, answer: str, name_words: frozenset[str]) -> str:
     return next((sentence for sentence in split_sentences(answer) if states_what_is_asked(question, sentence, name_words)), "")
 
 
-def gives_no_asked_figure(question: str, answer: str) -> bool:
-    """Does an answer to "How much …?", "How long …?" or "How many …?" state no amount,
-    duration or count at all? "The price per AWS instance per day is determined by the number
-    of instances and days" only shares the question's subject, and the passages that would
-    give the price do not exist: a near miss, declined. On four dev runs of both golden sets,
-    every answer this turned down was wrong. Not for "When …?", answered by "within 90 days" as
-    well as by a date, nor "Who …?", answered by an organisation as well as by a person, nor
-    a yes/no question ("Is there a fee?" -> "Yes, there is a fee for …")."""
-    kind = asked_kind(question)
-    if kind is None or kind is DATE or asks_to_confirm(question) or ASKS_FOR_SOMEONE.search(question):
-        return False
-    return not states_what_is_asked(question, answer, frozenset())
-
-
 def names_someone(text: str, name_words: frozenset[str]) -> bool:
     """Does `text` name a person: two capitalised words in a row that the content never writes in
     lower case (`name_words`)? That tells "Cate Pickens" from "Contact the Board" or "Software

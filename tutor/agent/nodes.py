@@ -322,8 +322,7 @@ def verify(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
     the sources do not state that it is a two-week course. It is a 6-month program."): with a
     name or figure the passages never give, "they don't mention Oxford; OPIT's fee is..."
     answers a near miss. So does a figure the passages give for something else: an answer
-    whose fact asked for they do not state is declined (`states_unfounded_fact`), not quoted,
-    and so is one that states no figure at all for "How much …?" (`gives_no_asked_figure`)."""
+    whose fact asked for they do not state is declined (`states_unfounded_fact`), not quoted."""
     blocked = post_check(state["draft"], runtime)
     if blocked:
         return {"answer": "", "cited": [], "blocked": blocked}
@@ -338,7 +337,7 @@ def verify(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
     passes = verdict.ok and (not for_the_claim or grounding.corrects_the_claim(verdict.answer, question, premise))
     # a mostly backed draft goes out without its unsupported sentences
     if passes or not premise and verdict.mostly_supported:
-        if states_unfounded_fact(state, question, verdict.answer, sources, runtime) or evidence.gives_no_asked_figure(question, verdict.answer):
+        if states_unfounded_fact(state, question, verdict.answer, sources, runtime):
             return draft_declined()
         return {**answered(state, verdict.answer, verdict.cited), "blocked": []}
     if premise:
