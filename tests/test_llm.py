@@ -81,13 +81,14 @@ def stream_through_langgraph(model: BaseChatModel, prompt: str) -> list[str]:
 
 
 def test_parse_sources_splits_passages_and_question() -> None:
-    passages, question = parse_sources(PROMPT)
-    assert [n for n, _ in passages] == [1, 2, 3]
-    assert passages[1] == (
+    sources, question = parse_sources(PROMPT)
+    assert [n for n, _, _ in sources] == [1, 2, 3]
+    assert sources[1] == (
         2,
+        "Fees › Tuition",
         "Tuition for one year of study is 4,800 euros. Tuition can be paid in three instalments.",
     )
-    assert "Admissions" not in passages[0][1]  # the header line is not passage text
+    assert "Admissions" not in sources[0][2]  # the header line is not passage text
     assert question == "When do applications close?"
 
 

@@ -39,11 +39,11 @@ class Statement(NamedTuple):
     lead_in: str  # "Course content includes:" above a list item ("" for prose)
 
 
-def parse_sources(text: str) -> tuple[list[tuple[int, str]], str]:
-    """Split the agent's prompt into numbered passages and the question.
+def parse_sources(text: str) -> tuple[list[tuple[int, str, str]], str]:
+    """Split the agent's prompt into numbered sources, each as (n, header, passage), and the question.
 
     Expects ``<sources>[n] Title › Section\\npassage...</sources>\\nQuestion: ...``; the header
-    line of each source is not part of its passage.
+    line of each source ("Title › Section") is not part of its passage.
     """
     block = _SOURCES_RE.search(text)
     rest = text[block.end() :] if block else text
@@ -53,17 +53,11 @@ def parse_sources(text: str) -> tuple[list[tuple[int, str]], str]:
         return [], question
     body = block.group(1)
     headers = list(_HEADER_RE.finditer(body))
-    passages = []
+    sources = []
     for header, following in zip(headers, [*headers[1:], None]):
         end = following.start() if following else len(body)
-        passages.append((int(header.group(1)), body[header.end() : end].strip()))
-    return passages, question
-
-
-def source_headings(text: str) -> dict[int, str]:
-    """Each numbered source's header line ("Title › Section"), by its number."""
-    block = _SOURCES_RE.search(text)
-    return {int(header.group(1)): header.group(2).strip() for header in _HEADER_RE.finditer(block.group(1))} if block else {}
+        sources.append((int(header.group(1)), header.group(2).strip(), body[header.end() : end].strip()))
+    return sources, question
 
 
 def asked_and_earlier(question: str) -> tuple[str, str]:
@@ -128,8 +122,9 @@ def extractive_answer(text: str) -> str:
     """Answer with the statements that best match the question: up to three holding at least
     half as many of its words as the best, from at most two sources, in reading order; list
     items under their lead-in."""
-    passages, question = parse_sources(text)
-    ranked = ranked_statements(passages, *asked_and_earlier(question), source_headings(text))
+    sources, question = parse_sources(text)
+    passages, headings = [(n, passage) for n, _, passage in sources], {n: heading for n, heading, _ in sources}
+    ranked = ranked_statements(passages, *asked_and_earlier(question), headings)
     if not ranked:
         return NOT_FOUND
     best, chosen = ranked[0][0], []
